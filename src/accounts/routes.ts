@@ -1,0 +1,172 @@
+import type { Request, RequestHandler, Router } from 'express';
+import { z } from '../api/zod';
+import type { RouteRegistrar } from '../api/router';
+import { clearSessionCookies, setSessionCookies } from '../api/auth';
+import { csrfTokenFor } from './credentials';
+import { afterCursor, decodeCursor, pageOf, pageQuery, toPage } from '../api/pagination';
+import type { AccountService } from './service';
+import { toPublicUser } from './service';
+import {
+  ConsentsBody,
+  CookiePreferencesBody,
+  CreatedToken,
+  CreateTokenBody,
+  LoginBody,
+  SignupBody,
+  TokenSummary,
+  UpdateMeBody,
+  User,
+  UserEnvelope,
+} from './schemas';
+
+const idParams = z.object({ id: z.string().uuid() }).strict();
+
+export function registerAccountRoutes(
+  route: RouteRegistrar,
+  router: Router,
+  accounts: AccountService,
+  options: { sessionTtlMs: number; signupLimiter: RequestHandler; loginLimiter: RequestHandler },
+) {
+  const secure = (req: Request) => req.secure;
+  router.post('/v1/auth/signup', options.signupLimiter);
+  router.post('/v1/auth/login', options.loginLimiter);
+
+  route({
+    method: 'post',
+    path: '/v1/auth/signup',
+    summary: 'Create an account and start a session',
+    tags: ['accounts'],
+    access: 'public',
+    body: SignupBody,
+    responses: { 201: UserEnvelope },
+    errors: { 409: 'email_taken', 429: 'rate_limited' },
+    handler: async ({ req, res, body }) => {
+      const { user, sessionToken } = await accounts.signup(body);
+      setSessionCookies(res, sessionToken, options.sessionTtlMs, secure(req));
+      return { status: 201, body: { user: toPublicUser(user), csrfToken: csrfTokenFor(sessionToken) } };
+    },
+  });
+
+  route({
+    method: 'post',
+    path: '/v1/auth/login',
+    summary: 'Log in with email and password',
+    tags: ['accounts'],
+    access: 'public',
+    body: LoginBody,
+    responses: { 200: UserEnvelope },
+    errors: { 401: 'invalid_credentials', 429: 'rate_limited' },
+    handler: async ({ req, res, body }) => {
+      const { user, sessionToken } = await accounts.login(body.email, body.password);
+      setSessionCookies(res, sessionToken, options.sessionTtlMs, secure(req));
+      return { status: 200, body: { user: toPublicUser(user), csrfToken: csrfTokenFor(sessionToken) } };
+    },
+  });
+
+  route({
+    method: 'post',
+    path: '/v1/auth/logout',
+    summary: 'End the current session (revoked server-side) and clear its cookies',
+    tags: ['accounts'],
+    access: 'optional',
+    responses: { 204: null },
+    handler: async ({ req, res, principal }) => {
+      if (principal?.sessionId) await accounts.logout(principal.sessionId);
+      clearSessionCookies(res, secure(req));
+      return { status: 204 };
+    },
+  });
+
+  route({
+    method: 'post',
+    path: '/v1/auth/tokens',
+    summary: 'Create a personal API token (shown once)',
+    tags: ['accounts'],
+    access: 'user',
+    body: CreateTokenBody,
+    responses: { 201: CreatedToken },
+    handler: async ({ principal, body }) => ({ status: 201, body: await accounts.createApiToken(principal.userId, body.name) }),
+  });
+
+  route({
+    method: 'get',
+    path: '/v1/auth/tokens',
+    summary: 'List your active API tokens (never the token itself)',
+    tags: ['accounts'],
+    access: 'user',
+    query: pageQuery,
+    responses: { 200: pageOf(TokenSummary) },
+    handler: async ({ principal, query }) => {
+      const rows = await accounts.listApiTokens(principal.userId, afterCursor(decodeCursor(query.cursor)), query.limit);
+      return { status: 200, body: toPage(rows, query.limit) };
+    },
+  });
+
+  route({
+    method: 'delete',
+    path: '/v1/auth/tokens/:id',
+    summary: 'Revoke one of your API tokens',
+    tags: ['accounts'],
+    access: 'user',
+    params: idParams,
+    responses: { 204: null },
+    errors: { 404: 'not_found' },
+    handler: async ({ principal, params }) => {
+      await accounts.revokeApiToken(principal.userId, params.id);
+      return { status: 204 };
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/v1/me',
+    summary: 'Your profile',
+    tags: ['accounts'],
+    access: 'user',
+    responses: { 200: User },
+    handler: async ({ principal }) => ({ status: 200, body: toPublicUser(await accounts.getUser(principal.userId)) }),
+  });
+
+  route({
+    method: 'patch',
+    path: '/v1/me',
+    summary: 'Correct your profile (rectification)',
+    tags: ['accounts'],
+    access: 'user',
+    body: UpdateMeBody,
+    responses: { 200: User },
+    errors: { 409: 'email_taken' },
+    handler: async ({ principal, body }) => ({
+      status: 200,
+      body: toPublicUser(await accounts.updateProfile(principal.userId, body)),
+    }),
+  });
+
+  route({
+    method: 'put',
+    path: '/v1/me/consents',
+    summary: 'Give or withdraw marketing consent',
+    tags: ['accounts'],
+    access: 'user',
+    body: ConsentsBody,
+    responses: { 200: ConsentsBody },
+    handler: async ({ principal, body }) => {
+      const user = await accounts.setMarketingConsent(principal.userId, body.marketing);
+      return { status: 200, body: { marketing: user.marketingConsent } };
+    },
+  });
+
+  route({
+    method: 'put',
+    path: '/v1/me/cookie-preferences',
+    summary: 'Allow or refuse analytics cookies (only the essential session cookie is set by default)',
+    tags: ['accounts'],
+    access: 'user',
+    body: CookiePreferencesBody,
+    responses: { 200: CookiePreferencesBody },
+    handler: async ({ principal, body }) => {
+      const user = await accounts.setAnalyticsCookies(principal.userId, body.analytics);
+      return { status: 200, body: { analytics: user.analyticsCookies } };
+    },
+  });
+}

@@ -1,0 +1,78 @@
+// The Express application: middleware order matters and is all here.
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { requestContext } from '../logger';
+import type { ApiDeps } from './deps';
+import { authenticate } from './auth';
+import { AppError, errorHandler } from './errors';
+import { createRegistry } from './openapi';
+import { routeRegistrar } from './router';
+import { limitPerIp } from './rate-limit';
+import { codecCors, registerDocs, registerServiceRoutes } from './service-routes';
+import { httpMetrics } from '../metrics';
+import { createAccountService } from '../accounts/service';
+import { registerAccountRoutes } from '../accounts/routes';
+import { createToolService } from '../tools/service';
+import { registerToolRoutes } from '../tools/routes';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const CODEC_BODY_LIMIT = '8mb'; // Temporal payloads may be up to a few MB
+
+export function createApp(deps: ApiDeps): Express {
+  const { config, logger, prisma } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY ? 1 : false);
+  app.set('query parser', 'simple');
+
+  // Request id: honour a sane incoming X-Request-Id, else make one; every log line carries it.
+  app.use((req, res, next) => {
+    const incoming = req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    requestContext.run({ requestId }, next);
+  });
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (_req, res) => res.getHeader('X-Request-Id') as string,
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(helmet());
+  app.use(httpMetrics(deps.metricsRegistry));
+  app.use('/codec', codecCors(config.TEMPORAL_UI_ORIGIN), express.json({ limit: CODEC_BODY_LIMIT }));
+  app.use(express.json({ limit: config.BODY_LIMIT }));
+  app.use(
+    authenticate(prisma, (req) =>
+      // The Temporal Web UI calls the codec cross-origin with the operator's cookie and cannot send
+      // a CSRF header; a browser-set Origin equal to the configured UI origin is the CSRF defence there.
+      req.path.startsWith('/codec/') && config.TEMPORAL_UI_ORIGIN !== undefined && req.headers.origin === config.TEMPORAL_UI_ORIGIN,
+    ),
+  );
+
+  const registry = createRegistry();
+  const router = express.Router();
+  const route = routeRegistrar(router, registry);
+
+  registerServiceRoutes(route, deps);
+  registerDocs(router, registry);
+  const sessionTtlMs = config.SESSION_TTL;
+  registerAccountRoutes(route, router, createAccountService(prisma, { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs }), {
+    sessionTtlMs,
+    signupLimiter: limitPerIp(prisma, 'signup', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
+    loginLimiter: limitPerIp(prisma, 'login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
+  });
+  registerToolRoutes(route, createToolService(prisma, deps.keyring));
+
+  app.use(router);
+  app.use((req, _res, next) => next(new AppError(404, 'route_not_found', `no route for ${req.method} ${req.path}`)));
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,16 @@
+import type { PrismaClient } from '@prisma/client';
+import type { Client } from '@temporalio/client';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config';
+import type { Keyring } from '../crypto/keyring';
+import type { Logger } from '../logger';
+
+/** Everything the API needs from the outside world, built once in server.ts (or by a test). */
+export interface ApiDeps {
+  config: Config;
+  logger: Logger;
+  prisma: PrismaClient;
+  keyring: Keyring;
+  temporal: Client;
+  metricsRegistry: Registry;
+}

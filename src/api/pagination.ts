@@ -1,0 +1,52 @@
+// Keyset pagination for lists ordered newest first: `?limit=&cursor=` in,
+// `{items, nextCursor}` out. The cursor is opaque to clients (base64url of the
+// last row's createdAt and id), so pages stay stable while rows are added.
+import { z } from './zod';
+import { AppError } from './errors';
+
+export const pageQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+export interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+export function decodeCursor(cursor: string | undefined): Cursor | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(createdAt);
+    if (Number.isNaN(date.getTime()) || !z.string().uuid().safeParse(id).success) throw new Error('bad cursor');
+    return { createdAt: date, id };
+  } catch {
+    throw new AppError(400, 'invalid_cursor', 'the cursor is not one this API returned');
+  }
+}
+
+/** Prisma `where` fragment selecting rows strictly after the cursor in (createdAt desc, id desc) order. */
+export function afterCursor(cursor: Cursor | undefined) {
+  if (!cursor) return {};
+  return {
+    OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }],
+  };
+}
+
+export const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
+
+/** Given limit+1 rows, returns the page and the cursor of the next one. */
+export function toPage<T extends { createdAt: Date; id: string }>(rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  const nextCursor =
+    rows.length > limit && last ? Buffer.from(JSON.stringify([last.createdAt.toISOString(), last.id])).toString('base64url') : null;
+  return { items, nextCursor };
+}
+
+export function pageOf<T extends z.ZodTypeAny>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}

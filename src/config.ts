@@ -1,0 +1,97 @@
+// Configuration: parsed once from the environment by one zod schema, frozen,
+// and passed to whatever needs it. A missing or malformed variable stops the
+// process with a message naming every bad variable. No secret has a default.
+import { z } from 'zod';
+import { parseDuration } from './duration';
+import { Keyring } from './crypto/keyring';
+
+const durationSchema = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    try {
+      return parseDuration(value);
+    } catch (err) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z
+    .string({ required_error: 'DATABASE_URL is required (the start command provides an embedded Postgres when it is unset)' })
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('sotally'),
+  TEMPORAL_UI_ORIGIN: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: optionalUrl,
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_API_URL: optionalUrl,
+  SMTP_URL: optionalUrl,
+  MAIL_FROM: z.string().default('Sotally <no-reply@sotally.local>'),
+
+  DATA_ENCRYPTION_KEYS: z
+    .string({
+      required_error: 'DATA_ENCRYPTION_KEYS is required, e.g. "v1:<base64 of 32 random bytes>" (npm start generates development keys)',
+    })
+    .superRefine((spec, ctx) => {
+      try {
+        Keyring.parse(spec);
+      } catch (err) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+      }
+    }),
+
+  EXECUTION_RETENTION: durationSchema.default('90d'),
+  ERASURE_GRACE: durationSchema.default('7d'),
+  ERASURE_DEADLINE: durationSchema.default('30d'),
+  BREACH_NOTIFY_DEADLINE: durationSchema.default('72h'),
+
+  SESSION_TTL: durationSchema.default('30d'),
+  PASSWORD_COST_LOG2: z.coerce.number().int().min(14).max(20).default(17),
+  AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(20),
+  AUTH_RATE_LIMIT_WINDOW: durationSchema.default('15m'),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('100kb'),
+  TRUST_PROXY: booleanFlag.default('false'),
+
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+});
+
+export type Config = Readonly<z.infer<typeof envSchema>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once. Throws ConfigError listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Treat empty strings as "not set", so `FOO=` in a .env file means the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  if (Boolean(cleaned.TLS_CERT_FILE) !== Boolean(cleaned.TLS_KEY_FILE)) {
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE: set both to serve HTTPS, or neither');
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return Object.freeze(result.data);
+}

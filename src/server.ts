@@ -1,0 +1,61 @@
+// The API process: parse configuration, build dependencies, listen on PORT
+// (HTTPS with TLS 1.3 minimum when TLS_CERT_FILE and TLS_KEY_FILE are set).
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { Express } from 'express';
+import { ConfigError, loadConfig, type Config } from './config';
+import { Keyring } from './crypto/keyring';
+import { createLogger } from './logger';
+import { createPrisma } from './db';
+import { createTemporalClient } from './client';
+import { createApp } from './api/app';
+import { createMetricsRegistry } from './metrics';
+
+export function createServer(app: Express, config: Pick<Config, 'TLS_CERT_FILE' | 'TLS_KEY_FILE'>): http.Server | https.Server {
+  if (config.TLS_CERT_FILE && config.TLS_KEY_FILE) {
+    return https.createServer(
+      { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE), minVersion: 'TLSv1.3' },
+      app,
+    );
+  }
+  return http.createServer(app);
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const keyring = Keyring.parse(config.DATA_ENCRYPTION_KEYS);
+  const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const temporal = createTemporalClient(config, keyring);
+  const app = createApp({ config, logger, prisma, keyring, temporal, metricsRegistry: createMetricsRegistry() });
+  const server = createServer(app, config);
+  server.listen(config.PORT, () => {
+    const scheme = config.TLS_CERT_FILE ? 'https' : 'http';
+    logger.info({ url: `${scheme}://localhost:${config.PORT}` }, 'API listening');
+  });
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'API shutting down');
+    server.close(() => {
+      void Promise.allSettled([prisma.$disconnect(), temporal.connection.close()]).then(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+if (require.main === module) {
+  void main();
+}

@@ -1,0 +1,45 @@
+// Temporal PayloadCodec: every payload that leaves the client or the worker
+// (workflow arguments, results, signals, activity inputs, failures' details) is
+// AES-256-GCM encrypted with the current data key. The key id travels in the
+// payload metadata, so histories written under an old key stay readable after
+// rotation as long as that key is still configured.
+import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, ValueError } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { Keyring } from '../crypto/keyring';
+
+export const ENCRYPTED_ENCODING = 'binary/encrypted';
+export const METADATA_KEY_ID = 'encryption-key-id';
+// Payloads are not tied to a database row, so the AAD names their purpose.
+const PAYLOAD_AAD = 'temporal.payload';
+
+export class EncryptionCodec implements PayloadCodec {
+  constructor(private readonly keyring: Keyring) {}
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => ({
+      metadata: {
+        [METADATA_ENCODING_KEY]: Buffer.from(ENCRYPTED_ENCODING),
+        [METADATA_KEY_ID]: Buffer.from(this.keyring.currentKeyId),
+      },
+      data: this.keyring.encrypt(Buffer.from(temporal.api.common.v1.Payload.encode(payload).finish()), PAYLOAD_AAD),
+    }));
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
+      if (!encoding || Buffer.from(encoding).toString() !== ENCRYPTED_ENCODING) return payload;
+      if (!payload.data) throw new ValueError('encrypted payload has no data');
+      const keyId = payload.metadata?.[METADATA_KEY_ID];
+      if (keyId && !this.keyring.hasKey(Buffer.from(keyId).toString())) {
+        throw new ValueError(`payload was encrypted with key "${Buffer.from(keyId).toString()}", which is not configured`);
+      }
+      return temporal.api.common.v1.Payload.decode(this.keyring.decrypt(payload.data, PAYLOAD_AAD));
+    });
+  }
+}
+
+/** The data converter shared by the Temporal client and the worker. */
+export function createDataConverter(keyring: Keyring) {
+  return { payloadCodecs: [new EncryptionCodec(keyring)] };
+}

@@ -1,0 +1,85 @@
+import { z } from '../api/zod';
+import type { RouteRegistrar } from '../api/router';
+import { decodeCursor, pageOf, toPage } from '../api/pagination';
+import type { ToolService } from './service';
+import { CreateToolBody, ListToolsQuery, ToolEnvelope, Tool, UpdateToolBody } from './schemas';
+
+const idParams = z.object({ id: z.string().uuid() }).strict();
+
+export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
+  route({
+    method: 'post',
+    path: '/v1/tools',
+    summary: 'Publish a tool (every user may create tools)',
+    tags: ['tools'],
+    access: 'user',
+    body: CreateToolBody,
+    responses: { 201: ToolEnvelope },
+    errors: { 400: 'validation_failed | invalid_input_schema | invalid_prompt_template' },
+    handler: async ({ principal, body }) => {
+      const tool = await tools.create(principal.userId, body);
+      return { status: 201, body: { tool: tools.view(tool, principal.userId) } };
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/v1/tools',
+    summary: 'Browse tools (public view: never the prompt, except your own)',
+    tags: ['tools'],
+    access: 'optional',
+    query: ListToolsQuery,
+    responses: { 200: pageOf(Tool) },
+    handler: async ({ principal, query }) => {
+      const rows = await tools.list({ creatorId: query.creatorId }, decodeCursor(query.cursor), query.limit);
+      const page = toPage(rows, query.limit);
+      return { status: 200, body: { ...page, items: page.items.map((t) => tools.view(t, principal?.userId)) } };
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/v1/tools/:id',
+    summary: 'One tool (the prompt only for its creator)',
+    tags: ['tools'],
+    access: 'optional',
+    params: idParams,
+    responses: { 200: ToolEnvelope },
+    errors: { 404: 'not_found' },
+    handler: async ({ principal, params }) => ({
+      status: 200,
+      body: { tool: tools.view(await tools.get(params.id), principal?.userId) },
+    }),
+  });
+
+  route({
+    method: 'patch',
+    path: '/v1/tools/:id',
+    summary: 'Change your tool',
+    tags: ['tools'],
+    access: 'user',
+    params: idParams,
+    body: UpdateToolBody,
+    responses: { 200: ToolEnvelope },
+    errors: { 404: 'not_found' },
+    handler: async ({ principal, params, body }) => {
+      const tool = await tools.update(params.id, principal.userId, body);
+      return { status: 200, body: { tool: tools.view(tool, principal.userId) } };
+    },
+  });
+
+  route({
+    method: 'delete',
+    path: '/v1/tools/:id',
+    summary: 'Delete your tool; its prompt is destroyed at once',
+    tags: ['tools'],
+    access: 'user',
+    params: idParams,
+    responses: { 204: null },
+    errors: { 404: 'not_found' },
+    handler: async ({ principal, params }) => {
+      await tools.remove(params.id, principal.userId);
+      return { status: 204 };
+    },
+  });
+}

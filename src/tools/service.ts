@@ -1,0 +1,109 @@
+// Tools: a creator's prompt, input schema, model and price. The prompt is
+// encrypted at rest (AAD binds it to the tool's row) and shown to its creator
+// only. Deleting a tool destroys the prompt at once: the ciphertext column is
+// set to NULL and the row stays as a tombstone for the ledger's references.
+import { randomUUID } from 'node:crypto';
+import type { Prisma, PrismaClient, Tool } from '@prisma/client';
+import type { Keyring } from '../crypto/keyring';
+import { notFound } from '../api/errors';
+import { checkToolDefinition, type InputSchema } from './definition';
+import { afterCursor, newestFirst, type Cursor } from '../api/pagination';
+
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  prompt: string;
+  inputSchema: InputSchema;
+  model: string;
+  priceCredits: number;
+}
+
+export const promptAad = (toolId: string) => `tools.prompt:${toolId}`;
+
+export function createToolService(prisma: PrismaClient, keyring: Keyring) {
+  /** A live tool as `viewerId` may see it: the prompt only for its creator. */
+  function view(tool: Tool, viewerId: string | undefined) {
+    const isCreator = viewerId === tool.creatorId;
+    return {
+      id: tool.id,
+      creatorId: tool.creatorId,
+      name: tool.name,
+      description: tool.description,
+      inputSchema: tool.inputSchema as unknown as InputSchema,
+      model: tool.model,
+      priceCredits: tool.priceCredits,
+      createdAt: tool.createdAt,
+      updatedAt: tool.updatedAt,
+      ...(isCreator && tool.promptCiphertext ? { prompt: keyring.decryptText(tool.promptCiphertext, promptAad(tool.id)) } : {}),
+    };
+  }
+
+  async function findLive(id: string) {
+    const tool = await prisma.tool.findFirst({ where: { id, deletedAt: null } });
+    if (!tool) throw notFound('tool');
+    return tool;
+  }
+
+  /** The creator's live tool, or 404 for everyone else (not 403: ids reveal nothing). */
+  async function findOwned(id: string, creatorId: string) {
+    const tool = await findLive(id);
+    if (tool.creatorId !== creatorId) throw notFound('tool');
+    return tool;
+  }
+
+  return {
+    view,
+
+    async create(creatorId: string, def: ToolDefinition) {
+      checkToolDefinition(def.prompt, def.inputSchema);
+      const id = randomUUID();
+      return prisma.tool.create({
+        data: {
+          id,
+          creatorId,
+          name: def.name,
+          description: def.description,
+          promptCiphertext: keyring.encrypt(def.prompt, promptAad(id)),
+          inputSchema: def.inputSchema as unknown as Prisma.InputJsonValue,
+          model: def.model,
+          priceCredits: def.priceCredits,
+        },
+      });
+    },
+
+    get: findLive,
+
+    list(filter: { creatorId?: string }, cursor: Cursor | undefined, limit: number) {
+      return prisma.tool.findMany({
+        where: { deletedAt: null, ...(filter.creatorId ? { creatorId: filter.creatorId } : {}), ...afterCursor(cursor) },
+        orderBy: newestFirst,
+        take: limit + 1,
+      });
+    },
+
+    async update(id: string, creatorId: string, changes: Partial<ToolDefinition>) {
+      const tool = await findOwned(id, creatorId);
+      const prompt = changes.prompt ?? keyring.decryptText(tool.promptCiphertext as Uint8Array, promptAad(id));
+      const inputSchema = changes.inputSchema ?? (tool.inputSchema as unknown as InputSchema);
+      checkToolDefinition(prompt, inputSchema);
+      return prisma.tool.update({
+        where: { id },
+        data: {
+          ...(changes.name !== undefined ? { name: changes.name } : {}),
+          ...(changes.description !== undefined ? { description: changes.description } : {}),
+          ...(changes.model !== undefined ? { model: changes.model } : {}),
+          ...(changes.priceCredits !== undefined ? { priceCredits: changes.priceCredits } : {}),
+          ...(changes.inputSchema ? { inputSchema: changes.inputSchema as unknown as Prisma.InputJsonValue } : {}),
+          ...(changes.prompt ? { promptCiphertext: keyring.encrypt(changes.prompt, promptAad(id)) } : {}),
+        },
+      });
+    },
+
+    async remove(id: string, creatorId: string) {
+      await findOwned(id, creatorId);
+      await prisma.tool.update({ where: { id }, data: { promptCiphertext: null, deletedAt: new Date() } });
+    },
+  };
+}
+
+export type ToolService = ReturnType<typeof createToolService>;

@@ -1,0 +1,59 @@
+// Configuration and dependencies for tests: the real Postgres and Temporal
+// started by global-setup, a fresh encryption key, and captured log lines.
+import { Writable } from 'node:stream';
+import type { PrismaClient } from '@prisma/client';
+import { loadConfig, type Config } from '../../src/config';
+import { Keyring } from '../../src/crypto/keyring';
+import { createLogger, type Logger } from '../../src/logger';
+import { createPrisma } from '../../src/db';
+
+export const TEST_KEYS = `${Keyring.generateSpec('v2')},${Keyring.generateSpec('v1')}`;
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const databaseUrl = process.env.SOTALLY_TEST_DATABASE_URL;
+  const temporalAddress = process.env.SOTALLY_TEST_TEMPORAL_ADDRESS;
+  if (!databaseUrl || !temporalAddress) throw new Error('global-setup did not run');
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: '5',
+    TEMPORAL_ADDRESS: temporalAddress,
+    DATA_ENCRYPTION_KEYS: TEST_KEYS,
+    // The same scrypt KDF, at a cost that keeps the suite quick.
+    PASSWORD_COST_LOG2: '14',
+    AUTH_RATE_LIMIT_MAX: '10000',
+    LOG_LEVEL: 'info',
+    ...overrides,
+  });
+}
+
+/** A logger whose JSON lines are kept in memory, so tests can assert what was (not) logged. */
+export function capturingLogger(level = 'info'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { logger: createLogger(level, stream), lines };
+}
+
+let sharedPrisma: PrismaClient | undefined;
+/** One Prisma client per test file for direct database assertions. */
+export function testPrisma(): PrismaClient {
+  sharedPrisma ??= createPrisma(testConfig().DATABASE_URL, 3);
+  return sharedPrisma;
+}
+
+export async function closeTestPrisma(): Promise<void> {
+  await sharedPrisma?.$disconnect();
+  sharedPrisma = undefined;
+}
+
+let counter = 0;
+/** A unique email per call, so tests running in parallel never collide. */
+export function uniqueEmail(tag = 'user'): string {
+  counter += 1;
+  return `${tag}-${process.pid}-${Date.now().toString(36)}-${counter}@example.test`;
+}

@@ -1,0 +1,46 @@
+// Jest global setup: one real Postgres database and one real Temporal dev
+// server for the whole run. Tests read their addresses from the environment.
+//   Postgres: TEST_DATABASE_URL or DATABASE_URL names a server to use (a fresh
+//   database `sotally_test` is created on it); otherwise an embedded Postgres
+//   is started under .data/test-postgres.
+//   Temporal: a dev server from the pinned PyPI binary on a free port.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import {
+  ensureDatabase,
+  freePort,
+  migrateDatabase,
+  startEmbeddedPostgres,
+  startTemporalDevServer,
+  type EmbeddedPostgresHandle,
+  type TemporalDevServer,
+} from '../../scripts/lib/dev-services';
+import { ROOT } from '../../scripts/lib/temporal-binaries';
+
+declare global {
+  var __SOTALLY_SERVICES__: { temporal: TemporalDevServer; postgres?: EmbeddedPostgresHandle } | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const started = Date.now();
+  let postgres: EmbeddedPostgresHandle | undefined;
+  let adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  const [temporalPort, pgPort] = await Promise.all([freePort(), freePort()]);
+  const temporalPromise = startTemporalDevServer({ port: temporalPort, headless: true });
+  if (!adminUrl) {
+    postgres = await startEmbeddedPostgres({
+      dataDir: path.join(ROOT, '.data', 'test-postgres'),
+      port: pgPort,
+      password: randomBytes(12).toString('hex'),
+    });
+    adminUrl = postgres.adminUrl;
+  }
+  const databaseUrl = await ensureDatabase(adminUrl, 'sotally_test', { recreate: true });
+  migrateDatabase(databaseUrl);
+  const temporal = await temporalPromise;
+
+  process.env.SOTALLY_TEST_DATABASE_URL = databaseUrl;
+  process.env.SOTALLY_TEST_TEMPORAL_ADDRESS = temporal.address;
+  globalThis.__SOTALLY_SERVICES__ = { temporal, postgres };
+  console.log(`\n[setup] Postgres ${postgres ? 'embedded' : 'given'}, Temporal dev server at ${temporal.address} (${Date.now() - started} ms)`);
+}
