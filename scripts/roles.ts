@@ -1,0 +1,48 @@
+// Operator command: grant or revoke a staff role. Roles are never granted
+// through the API (a user cannot make themselves support, dpo or admin).
+//   npm run roles -- grant alice@example.com support
+//   npm run roles -- revoke alice@example.com support
+//   npm run roles -- list alice@example.com
+import { Role, type PrismaClient } from '@prisma/client';
+import { createPrisma } from '../src/db';
+
+const STAFF_ROLES = Object.values(Role).filter((r) => r !== Role.user);
+
+export async function changeRole(prisma: PrismaClient, action: 'grant' | 'revoke', email: string, role: Role): Promise<Role[]> {
+  if (!STAFF_ROLES.includes(role)) throw new Error(`role must be one of ${STAFF_ROLES.join(', ')}`);
+  return prisma.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+    if (!user) throw new Error(`no account with email ${email}`);
+    const roles = action === 'grant' ? [...new Set([...user.roles, role])] : user.roles.filter((r) => r !== role);
+    const updated = await tx.user.update({ where: { id: user.id }, data: { roles } });
+    return updated.roles;
+  });
+}
+
+async function main(argv: string[]) {
+  const [action, email, role] = argv;
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error('DATABASE_URL must be set');
+  const prisma = createPrisma(databaseUrl, 1);
+  try {
+    if (action === 'list' && email) {
+      const user = await prisma.user.findUnique({ where: { email: email.toLowerCase() } });
+      console.log(user ? user.roles.join(', ') : `no account with email ${email}`);
+    } else if ((action === 'grant' || action === 'revoke') && email && role) {
+      const roles = await changeRole(prisma, action, email, role as Role);
+      console.log(`${email}: ${roles.join(', ')}`);
+    } else {
+      console.error('usage: npm run roles -- grant|revoke <email> <role>   |   npm run roles -- list <email>');
+      process.exitCode = 2;
+    }
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error((err as Error).message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,32 @@
+import { ConfigError, loadConfig } from '../../src/config';
+import { Keyring } from '../../src/crypto/keyring';
+
+const valid = { DATABASE_URL: 'postgresql://u@127.0.0.1/db', DATA_ENCRYPTION_KEYS: Keyring.generateSpec() };
+
+describe('configuration', () => {
+  it('parses durations and defaults, and freezes the result', () => {
+    const config = loadConfig({ ...valid, EXECUTION_RETENTION: '5s', BREACH_NOTIFY_DEADLINE: '72h' });
+    expect(config.EXECUTION_RETENTION).toBe(5_000);
+    expect(config.BREACH_NOTIFY_DEADLINE).toBe(72 * 3_600_000);
+    expect(config.ERASURE_DEADLINE).toBe(30 * 86_400_000);
+    expect(config.PORT).toBe(3000);
+    expect(config.TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names every bad or missing variable at once, and has no default secret', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', EXECUTION_RETENTION: '90 days', DATABASE_URL: 'mysql://x', TLS_CERT_FILE: '/tmp/cert.pem' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['PORT', 'EXECUTION_RETENTION', 'DATABASE_URL', 'DATA_ENCRYPTION_KEYS', 'TLS_CERT_FILE']) expect(message).toContain(name);
+  });
+
+  it('rejects an encryption key that is not exactly 32 bytes', () => {
+    expect(() => loadConfig({ ...valid, DATA_ENCRYPTION_KEYS: `v1:${Buffer.alloc(31).toString('base64')}` })).toThrow(/DATA_ENCRYPTION_KEYS.*32 bytes/);
+  });
+});
