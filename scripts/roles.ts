@@ -6,7 +6,7 @@
 import { Role, type PrismaClient } from '@prisma/client';
 import { createPrisma } from '../src/db';
 
-const STAFF_ROLES = Object.values(Role).filter((r) => r !== Role.user);
+const STAFF_ROLES: readonly Role[] = Object.values(Role).filter((r) => r !== Role.user);
 
 export async function changeRole(prisma: PrismaClient, action: 'grant' | 'revoke', email: string, role: Role): Promise<Role[]> {
   if (!STAFF_ROLES.includes(role)) throw new Error(`role must be one of ${STAFF_ROLES.join(', ')}`);

@@ -6,6 +6,6 @@
 export const SEARCH_ATTRIBUTES = {
   ToolId: 'Keyword',
   ExecutionId: 'Keyword',
-  ExecutionStatus: 'Keyword',
+  ToolRunStatus: 'Keyword',
   ExpiresAt: 'Datetime',
 } as const;

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './logger';
 import { createPrisma } from './db';
 import { createActivities } from './activities';
 import { createDataConverter } from './temporal/codec';
+import { installTemporalLogging } from './temporal/runtime-logging';
 
 export interface WorkerSetup {
   config: Config;
@@ -31,6 +32,7 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
 
 async function main(logger: Logger) {
   const config = loadConfig();
+  installTemporalLogging(logger);
   const keyring = Keyring.parse(config.DATA_ENCRYPTION_KEYS);
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });

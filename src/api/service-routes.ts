@@ -4,6 +4,7 @@ import express, { type Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Payload } from '@temporalio/common';
+import type { Connection } from '@temporalio/client';
 import { z } from './zod';
 import type { RouteRegistrar } from './router';
 import type { ApiDeps } from './deps';
@@ -47,7 +48,7 @@ export function registerServiceRoutes(route: RouteRegistrar, deps: ApiDeps) {
       const [postgres, temporal] = await Promise.allSettled([
         withTimeout(deps.prisma.$queryRaw`SELECT 1`, 2000),
         // A gRPC deadline (not just a race) so the call and its retries end by themselves.
-        deps.temporal.connection.withDeadline(Date.now() + 2000, () => deps.temporal.connection.healthService.check({})),
+        deps.temporal.connection.withDeadline(Date.now() + 2000, () => (deps.temporal.connection as Connection).healthService.check({})),
       ]);
       const checks = { postgres: postgres.status === 'fulfilled' ? 'ok' : 'down', temporal: temporal.status === 'fulfilled' ? 'ok' : 'down' };
       if (Object.values(checks).every((c) => c === 'ok')) return { status: 200, body: { status: 'ready', checks } };

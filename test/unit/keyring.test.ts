@@ -21,7 +21,7 @@ describe('Keyring (AES-256-GCM, versioned keys, AAD)', () => {
     const blob = keyring.encrypt('secret', 'tools.prompt:a');
     expect(() => keyring.decrypt(blob, 'tools.prompt:b')).toThrow(/authentication/);
     const tampered = Buffer.from(blob);
-    tampered[tampered.length - 20] ^= 1;
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 20) ^ 1, tampered.length - 20);
     expect(() => keyring.decrypt(tampered, 'tools.prompt:a')).toThrow(/authentication/);
   });
 
