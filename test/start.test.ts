@@ -1,0 +1,96 @@
+// The start command, run as a new user would: no DATABASE_URL (embedded
+// Postgres), no TEMPORAL_ADDRESS (dev server), no keys (generated). It must
+// answer /readyz, serve the seeded demo tool, and stop every process it
+// started on Ctrl-C (SIGINT to its process group, as a terminal sends it).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../scripts/lib/dev-services';
+import { DEMO_TOOL_ID, seedDemo } from '../scripts/seed';
+import { Keyring } from '../src/crypto/keyring';
+import { closeTestPrisma, TEST_KEYS, testPrisma } from './helpers/env';
+
+const ROOT = path.resolve(__dirname, '..');
+
+function descendants(pid: number): number[] {
+  let out = '';
+  try {
+    out = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  const kids = out.split('\n').filter(Boolean).map(Number);
+  return kids.flatMap((kid) => [kid, ...descendants(kid)]);
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+afterAll(closeTestPrisma);
+
+it('starts the whole service from nothing, answers /readyz, and leaves no process behind on Ctrl-C', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sotally-start-'));
+  chmodSync(dataDir, 0o755); // like a checkout's .data/: Postgres runs as its own user and must reach it
+  const [port, temporalPort, pgPort] = [await freePort(), await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    SOTALLY_DATA_DIR: dataDir,
+    PORT: String(port),
+    TEMPORAL_DEV_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    DEV_POSTGRES_PORT: String(pgPort),
+    LOG_LEVEL: 'warn',
+  };
+  let output = '';
+  const started = Date.now();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env, detached: true });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    let ready = false;
+    while (!ready && Date.now() - started < 150_000 && child.exitCode === null) {
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      if (!ready) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect({ ready, output: ready ? '' : output }).toEqual({ ready: true, output: '' });
+    console.log(`[start test] first start ready in ${Date.now() - started} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let the banner flush
+    expect(output).toContain(`API          http://localhost:${port}`);
+    expect(output).toContain(`API docs     http://localhost:${port}/docs`);
+    expect(output).toMatch(/Temporal UI {2}http:\/\/localhost:\d+/);
+    expect(output).toContain('generated development encryption keys');
+    expect(readFileSync(path.join(dataDir, 'dev-secrets.env'), 'utf8')).toMatch(/^DATA_ENCRYPTION_KEYS=v1:/m);
+
+    const tools = (await (await fetch(`http://127.0.0.1:${port}/v1/tools`)).json()) as { items: { id: string }[] };
+    expect(tools.items.map((t) => t.id)).toContain(DEMO_TOOL_ID);
+
+    const pids = descendants(child.pid as number);
+    expect(pids.length).toBeGreaterThanOrEqual(4); // postgres, temporal, worker, api (and their helpers)
+    process.kill(-(child.pid as number), 'SIGINT');
+    const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), 30_000).unref())]);
+    expect(code).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(pids.filter(alive)).toEqual([]);
+    expect(output).toContain('[start] stopped.');
+  } finally {
+    if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 200_000);
+
+it('seeds the demo creator and tool once, however often it runs', async () => {
+  const keyring = Keyring.parse(TEST_KEYS);
+  await seedDemo(testPrisma(), keyring);
+  const again = await seedDemo(testPrisma(), keyring);
+  expect(again.created).toBe(false);
+  expect(await testPrisma().tool.count({ where: { id: DEMO_TOOL_ID } })).toBe(1);
+});
