@@ -55,6 +55,10 @@ if (require.main === module) {
   }
   const prisma = createPrisma(DATABASE_URL, 1);
   seedDemo(prisma, Keyring.parse(DATA_ENCRYPTION_KEYS))
-    .then((result) => console.log(result.created ? `Seeded the demo creator and tool.` : 'Demo data already present.'))
-    .finally(() => prisma.$disconnect());
+    .then((result) => console.log(result.created ? 'Seeded the demo creator and tool.' : 'Demo data already present.'))
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    })
+    .finally(() => void prisma.$disconnect());
 }

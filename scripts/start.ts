@@ -6,7 +6,7 @@
 //   5. the worker and the API as child processes.
 // Ctrl-C (or SIGTERM) stops every process it started, in reverse order.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { Keyring } from '../src/crypto/keyring';

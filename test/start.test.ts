@@ -14,11 +14,11 @@ import { closeTestPrisma, TEST_KEYS, testPrisma } from './helpers/env';
 const ROOT = path.resolve(__dirname, '..');
 
 function descendants(pid: number): number[] {
-  let out = '';
+  let out: string;
   try {
     out = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
   } catch {
-    return [];
+    return []; // pgrep exits 1 when there are none
   }
   const kids = out.split('\n').filter(Boolean).map(Number);
   return kids.flatMap((kid) => [kid, ...descendants(kid)]);

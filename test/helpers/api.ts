@@ -81,11 +81,11 @@ export class HttpClient {
       else this.cookies.set(name, value);
     }
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
-      parsed = undefined;
+      parsed = undefined; // not JSON (e.g. the docs page): tests read `text`
     }
     return { status: res.status, body: parsed as T, headers: res.headers, text };
   }
