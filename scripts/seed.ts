@@ -24,7 +24,7 @@ export async function seedDemo(prisma: PrismaClient, keyring: Keyring): Promise<
   if (!(await prisma.user.findUnique({ where: { id: DEMO_CREATOR_ID }, select: { id: true } }))) {
     creatorPassword = randomBytes(12).toString('base64url');
     await prisma.user.create({
-      data: { id: DEMO_CREATOR_ID, name: 'Demo Creator', email: DEMO_CREATOR_EMAIL, passwordHash: await hashPassword(creatorPassword, 15) },
+      data: { id: DEMO_CREATOR_ID, name: 'Demo Creator', email: DEMO_CREATOR_EMAIL, passwordHash: await hashPassword(creatorPassword, 17) },
     });
   }
   await createToolService(prisma, keyring).create(

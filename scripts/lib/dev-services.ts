@@ -1,7 +1,7 @@
 // Starting the services the app needs on a developer machine or in tests:
 // the Temporal dev server (from the PyPI binary), an embedded Postgres when no
 // DATABASE_URL is given, and the Prisma migrations.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -187,4 +187,22 @@ export function migrateDatabase(databaseUrl: string): void {
   if (result.status !== 0) {
     throw new Error(`prisma migrate deploy failed:\n${result.stdout}\n${result.stderr}`);
   }
+}
+
+/**
+ * SQL that turns the schema described by `from` (e.g. `--from-empty`, or
+ * `--from-schema-datamodel <file>`) into prisma/schema.prisma. Prisma's adapter
+ * setup connects to `databaseUrl` even though the diff reads only files.
+ */
+export function schemaDiff(from: string[], databaseUrl: string): string {
+  const out = execFileSync(
+    path.join(ROOT, 'node_modules', '.bin', 'prisma'),
+    ['migrate', 'diff', ...from, '--to-schema-datamodel', path.join('prisma', 'schema.prisma'), '--script'],
+    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DATABASE_URL: databaseUrl } },
+  );
+  // Prisma prints this banner on stdout; left in, it would break the migration (P3009).
+  return out
+    .split('\n')
+    .filter((line) => !line.startsWith('Loaded Prisma config'))
+    .join('\n');
 }
