@@ -14,7 +14,7 @@ async function catalog(url: string): Promise<string[]> {
          FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`,
       `SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`,
       `SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
-         FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> '_prisma_migrations'`,
+         FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype <> 'c' AND conrelid::regclass::text <> '_prisma_migrations'`,
       `SELECT 'enum ' || t.typname || ' ' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
          FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname`,
     ];

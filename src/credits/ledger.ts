@@ -1,0 +1,312 @@
+// The credit ledger: every movement of credits is one append-only ledger entry
+// written in the same transaction as the balance change it explains, so
+//   available = SUM(available_delta) and reserved = SUM(reserved_delta)
+// hold after every commit. Each movement has a unique idempotency key, so a
+// retried call never moves credits twice. Balances cannot go negative: the
+// conditional UPDATEs below refuse it, and CHECK constraints back them up.
+import { Prisma, type LedgerEntryType, type PrismaClient } from '@prisma/client';
+
+export type LedgerErrorCode =
+  | 'insufficient_credits'
+  | 'account_under_review'
+  | 'reservation_not_found'
+  | 'reservation_settled'
+  | 'reservation_mismatch'
+  | 'capture_exceeds_reservation'
+  | 'invalid_amount'
+  | 'purchase_not_found';
+
+/** A business refusal: retrying will not change the answer. */
+export class LedgerError extends Error {
+  constructor(
+    readonly code: LedgerErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LedgerError';
+  }
+}
+
+type Tx = Prisma.TransactionClient;
+
+export interface Reservation {
+  executionId: string;
+  accountId: string;
+  toolId: string | null;
+  amount: number;
+  state: 'held' | 'captured' | 'released';
+  capturedAmount: number | null;
+  expiresAt: Date;
+}
+
+export interface LedgerOptions {
+  /** How long a hold may stay unsettled before the sweeper releases it. */
+  reservationTtlMs: number;
+}
+
+const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+
+async function appendEntry(
+  tx: Tx,
+  entry: {
+    accountId: string;
+    type: LedgerEntryType;
+    availableDelta: number;
+    reservedDelta: number;
+    idempotencyKey: string;
+    shortfall?: number;
+    toolId?: string | null;
+    executionId?: string | null;
+    stripeObjectId?: string | null;
+  },
+) {
+  await tx.ledgerEntry.create({ data: entry });
+}
+
+async function ensureAccount(tx: Tx, accountId: string) {
+  await tx.$executeRaw`INSERT INTO credit_accounts (user_id, updated_at) VALUES (${accountId}::uuid, now()) ON CONFLICT DO NOTHING`;
+}
+
+async function lockReservation(tx: Tx, executionId: string): Promise<Reservation | undefined> {
+  const rows = await tx.$queryRaw<
+    {
+      execution_id: string;
+      account_id: string;
+      tool_id: string | null;
+      amount: number;
+      state: Reservation['state'];
+      captured_amount: number | null;
+      expires_at: Date;
+    }[]
+  >`SELECT execution_id, account_id, tool_id, amount, state, captured_amount, expires_at
+      FROM credit_reservations WHERE execution_id = ${executionId}::uuid FOR UPDATE`;
+  const r = rows[0];
+  return r
+    ? {
+        executionId: r.execution_id,
+        accountId: r.account_id,
+        toolId: r.tool_id,
+        amount: r.amount,
+        state: r.state,
+        capturedAmount: r.captured_amount,
+        expiresAt: r.expires_at,
+      }
+    : undefined;
+}
+
+export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
+  async function reserveOnce(input: { accountId: string; executionId: string; amount: number; toolId?: string }): Promise<Reservation> {
+    return prisma.$transaction(async (tx) => {
+      const existing = await lockReservation(tx, input.executionId);
+      if (existing) {
+        if (existing.accountId !== input.accountId || existing.amount !== input.amount) {
+          throw new LedgerError('reservation_mismatch', 'this execution already holds a different reservation');
+        }
+        return existing; // a retry: the hold is already in place
+      }
+      await ensureAccount(tx, input.accountId);
+      const moved = await tx.$executeRaw`
+        UPDATE credit_accounts
+           SET available = available - ${input.amount}, reserved = reserved + ${input.amount}, updated_at = now()
+         WHERE user_id = ${input.accountId}::uuid AND available >= ${input.amount} AND fraud_flagged_at IS NULL`;
+      if (moved === 0) {
+        const account = await tx.creditAccount.findUniqueOrThrow({ where: { userId: input.accountId } });
+        if (account.fraudFlaggedAt) {
+          throw new LedgerError('account_under_review', 'this account is under review after a refund or dispute; paid runs are paused');
+        }
+        throw new LedgerError('insufficient_credits', `this run needs ${input.amount} credits and ${account.available} are available`);
+      }
+      const expiresAt = new Date(Date.now() + options.reservationTtlMs);
+      await tx.creditReservation.create({
+        data: { executionId: input.executionId, accountId: input.accountId, toolId: input.toolId ?? null, amount: input.amount, expiresAt },
+      });
+      await appendEntry(tx, {
+        accountId: input.accountId,
+        type: 'reservation',
+        availableDelta: -input.amount,
+        reservedDelta: input.amount,
+        idempotencyKey: `reservation:${input.executionId}`,
+        toolId: input.toolId ?? null,
+        executionId: input.executionId,
+      });
+      return { ...input, toolId: input.toolId ?? null, state: 'held' as const, capturedAmount: null, expiresAt };
+    });
+  }
+
+  async function settle(executionId: string, capture: number | undefined) {
+    return prisma.$transaction(async (tx) => {
+      const r = await lockReservation(tx, executionId);
+      if (!r) throw new LedgerError('reservation_not_found', 'no reservation for this execution');
+      const wanted = capture === undefined ? 'released' : 'captured';
+      if (r.state !== 'held') {
+        // Idempotent retry of the same settlement; anything else is refused.
+        if (r.state === wanted && (capture === undefined || r.capturedAmount === capture)) {
+          return { captured: r.capturedAmount ?? 0, released: r.amount - (r.capturedAmount ?? 0) };
+        }
+        throw new LedgerError('reservation_settled', `this reservation was already ${r.state}`);
+      }
+      const captured = capture ?? 0;
+      if (!Number.isInteger(captured) || captured < 0 || captured > r.amount) {
+        throw new LedgerError('capture_exceeds_reservation', `cannot capture ${captured} of a ${r.amount}-credit reservation`);
+      }
+      const released = r.amount - captured;
+      await tx.creditReservation.update({
+        where: { executionId },
+        data: { state: wanted, capturedAmount: capture === undefined ? null : captured, settledAt: new Date() },
+      });
+      await tx.$executeRaw`
+        UPDATE credit_accounts SET reserved = reserved - ${r.amount}, available = available + ${released}, updated_at = now()
+         WHERE user_id = ${r.accountId}::uuid`;
+      if (capture !== undefined) {
+        await appendEntry(tx, {
+          accountId: r.accountId,
+          type: 'capture',
+          availableDelta: 0,
+          reservedDelta: -captured,
+          idempotencyKey: `capture:${executionId}`,
+          toolId: r.toolId,
+          executionId,
+        });
+      }
+      if (released > 0) {
+        await appendEntry(tx, {
+          accountId: r.accountId,
+          type: 'release',
+          availableDelta: released,
+          reservedDelta: -released,
+          idempotencyKey: `release:${executionId}`,
+          toolId: r.toolId,
+          executionId,
+        });
+      }
+      return { captured, released };
+    });
+  }
+
+  /** Applies every refund / dispute recorded for a credited purchase that is not applied yet. */
+  async function applyClawbacks(tx: Tx, paymentIntentId: string) {
+    const purchases = await tx.$queryRaw<
+      { checkout_session_id: string; account_id: string; credits: number; amount_cents: number; clawed_back: number; credited_at: Date | null }[]
+    >`SELECT checkout_session_id, account_id, credits, amount_cents, clawed_back, credited_at
+        FROM credit_purchases WHERE payment_intent_id = ${paymentIntentId} FOR UPDATE`;
+    const purchase = purchases[0];
+    if (!purchase || !purchase.credited_at) return { applied: 0, pending: true };
+    const clawbacks = await tx.creditClawback.findMany({ where: { paymentIntentId } });
+    if (clawbacks.length === 0) return { applied: 0, pending: false };
+    const refunded = Math.max(0, ...clawbacks.filter((c) => c.kind === 'refund').map((c) => c.amountCents));
+    const disputed = clawbacks.filter((c) => c.kind === 'dispute').reduce((sum, c) => sum + c.amountCents, 0);
+    const targetCents = Math.min(purchase.amount_cents, Math.max(refunded, disputed));
+    // Round up: a partial refund never leaves a fraction of a credit behind.
+    const target = Math.min(purchase.credits, Math.ceil((purchase.credits * targetCents) / purchase.amount_cents));
+    const due = target - purchase.clawed_back;
+    if (due <= 0) return { applied: 0, pending: false };
+
+    const kind = disputed > 0 ? 'dispute' : 'refund';
+    const [account] = await tx.$queryRaw<{ available: number }[]>`
+      SELECT available FROM credit_accounts WHERE user_id = ${purchase.account_id}::uuid FOR UPDATE`;
+    const taken = Math.min(account?.available ?? 0, due);
+    const shortfall = due - taken;
+    const flag = kind === 'dispute' || shortfall > 0;
+    await tx.$executeRaw`
+      UPDATE credit_accounts
+         SET available = available - ${taken}, shortfall = shortfall + ${shortfall}, updated_at = now(),
+             fraud_flagged_at = CASE WHEN ${flag} THEN coalesce(fraud_flagged_at, now()) ELSE fraud_flagged_at END,
+             fraud_reason = CASE WHEN ${flag} THEN coalesce(fraud_reason, ${`${kind} on ${purchase.checkout_session_id}`}) ELSE fraud_reason END
+       WHERE user_id = ${purchase.account_id}::uuid`;
+    await tx.creditPurchase.update({ where: { checkoutSessionId: purchase.checkout_session_id }, data: { clawedBack: target } });
+    await appendEntry(tx, {
+      accountId: purchase.account_id,
+      type: kind,
+      availableDelta: -taken,
+      reservedDelta: 0,
+      shortfall,
+      stripeObjectId: paymentIntentId,
+      // One entry per clawback level reached: replays of the same events find it taken.
+      idempotencyKey: `clawback:${paymentIntentId}:${target}`,
+    });
+    return { applied: due, pending: false };
+  }
+
+  return {
+    /** Holds `amount` credits for one execution. Idempotent per execution id. */
+    async reserve(input: { accountId: string; executionId: string; amount: number; toolId?: string }): Promise<Reservation> {
+      if (!Number.isInteger(input.amount) || input.amount <= 0) throw new LedgerError('invalid_amount', 'a reservation holds a positive whole number of credits');
+      try {
+        return await reserveOnce(input);
+      } catch (err) {
+        // A concurrent duplicate won the race for this execution id: answer with its hold.
+        if (isUniqueViolation(err)) return reserveOnce(input);
+        throw err;
+      }
+    },
+
+    /** Charges `actual` (≤ the hold) and releases the rest. Idempotent; refused after a release. */
+    capture: (executionId: string, actual: number) => settle(executionId, actual),
+
+    /** Returns the whole hold. Idempotent; refused after a capture. */
+    release: (executionId: string) => settle(executionId, undefined),
+
+    /** Releases holds left past their expiry (crashed or stuck runs). Returns how many. */
+    async releaseExpired(limit = 500): Promise<number> {
+      const expired = await prisma.creditReservation.findMany({
+        where: { state: 'held', expiresAt: { lt: new Date() } },
+        select: { executionId: true },
+        take: limit,
+      });
+      let released = 0;
+      for (const { executionId } of expired) {
+        try {
+          await settle(executionId, undefined);
+          released += 1;
+        } catch (err) {
+          if (!(err instanceof LedgerError && err.code === 'reservation_settled')) throw err; // settled meanwhile: fine
+        }
+      }
+      return released;
+    },
+
+    /** Credits a paid checkout exactly once, then applies any refund / dispute that arrived first. */
+    async creditPurchase(checkoutSessionId: string): Promise<{ credited: boolean; credits: number }> {
+      return prisma.$transaction(async (tx) => {
+        const rows = await tx.$queryRaw<{ account_id: string; credits: number; credited_at: Date | null; paid_at: Date | null; payment_intent_id: string | null }[]>`
+          SELECT account_id, credits, credited_at, paid_at, payment_intent_id FROM credit_purchases
+           WHERE checkout_session_id = ${checkoutSessionId} FOR UPDATE`;
+        const purchase = rows[0];
+        if (!purchase || !purchase.paid_at) throw new LedgerError('purchase_not_found', 'no paid checkout with this id');
+        if (purchase.credited_at) return { credited: false, credits: purchase.credits };
+        await ensureAccount(tx, purchase.account_id);
+        await tx.$executeRaw`UPDATE credit_accounts SET available = available + ${purchase.credits}, updated_at = now() WHERE user_id = ${purchase.account_id}::uuid`;
+        await tx.creditPurchase.update({ where: { checkoutSessionId }, data: { creditedAt: new Date() } });
+        await appendEntry(tx, {
+          accountId: purchase.account_id,
+          type: 'purchase',
+          availableDelta: purchase.credits,
+          reservedDelta: 0,
+          stripeObjectId: checkoutSessionId,
+          idempotencyKey: `purchase:${checkoutSessionId}`,
+        });
+        if (purchase.payment_intent_id) await applyClawbacks(tx, purchase.payment_intent_id);
+        return { credited: true, credits: purchase.credits };
+      });
+    },
+
+    /** Applies recorded refunds / disputes for a payment (no-op until its purchase is credited). */
+    applyClawbacks: (paymentIntentId: string) => prisma.$transaction((tx) => applyClawbacks(tx, paymentIntentId)),
+
+    async balance(accountId: string) {
+      const account = await prisma.creditAccount.findUnique({ where: { userId: accountId } });
+      return {
+        available: account?.available ?? 0,
+        reserved: account?.reserved ?? 0,
+        underReview: Boolean(account?.fraudFlaggedAt),
+      };
+    },
+
+    /** Operator action after a fraud review. */
+    async clearFraudFlag(accountId: string) {
+      await prisma.creditAccount.update({ where: { userId: accountId }, data: { fraudFlaggedAt: null, fraudReason: null } });
+    },
+  };
+}
+
+export type Ledger = ReturnType<typeof createLedger>;

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient } from '@prisma/client';
+import { uniqueEmail } from './env';
+
+/** A user row straight in the database (for tests below the API). */
+export async function createUser(prisma: PrismaClient, name = 'Ledger User'): Promise<string> {
+  const user = await prisma.user.create({ data: { id: randomUUID(), name, email: uniqueEmail('ledger'), passwordHash: 'not-a-login' } });
+  return user.id;
+}
+
+/** Gives an account credits the way a paid checkout does (purchase row + creditPurchase). */
+export async function fundAccount(
+  prisma: PrismaClient,
+  ledger: { creditPurchase(sessionId: string): Promise<unknown> },
+  accountId: string,
+  credits: number,
+  opts: { amountCents?: number; paymentIntentId?: string } = {},
+): Promise<{ sessionId: string; paymentIntentId: string }> {
+  const sessionId = `cs_test_${randomUUID()}`;
+  const paymentIntentId = opts.paymentIntentId ?? `pi_test_${randomUUID()}`;
+  await prisma.creditPurchase.create({
+    data: {
+      checkoutSessionId: sessionId,
+      accountId,
+      packageId: 'test',
+      credits,
+      amountCents: opts.amountCents ?? credits * 5,
+      currency: 'usd',
+      checkoutUrl: 'https://checkout.example/test',
+      paymentIntentId,
+      paidAt: new Date(),
+    },
+  });
+  await ledger.creditPurchase(sessionId);
+  return { sessionId, paymentIntentId };
+}
+
+/** The money invariants, checked against the database itself. */
+export async function expectLedgerConsistent(prisma: PrismaClient, accountId: string): Promise<{ available: number; reserved: number }> {
+  const account = (await prisma.creditAccount.findUnique({ where: { userId: accountId } })) ?? { available: 0, reserved: 0 };
+  const sums = await prisma.ledgerEntry.aggregate({ where: { accountId }, _sum: { availableDelta: true, reservedDelta: true } });
+  const held = await prisma.creditReservation.aggregate({ where: { accountId, state: 'held' }, _sum: { amount: true } });
+  expect(account.available).toBeGreaterThanOrEqual(0);
+  expect(account.reserved).toBeGreaterThanOrEqual(0);
+  expect(sums._sum.availableDelta ?? 0).toBe(account.available);
+  expect(sums._sum.reservedDelta ?? 0).toBe(account.reserved);
+  expect(held._sum.amount ?? 0).toBe(account.reserved);
+  return { available: account.available, reserved: account.reserved };
+}
