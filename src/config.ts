@@ -21,6 +21,38 @@ const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === '
 
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
 
+const creditPackage = z
+  .object({
+    id: z.string().regex(/^[a-z0-9_-]{1,40}$/),
+    credits: z.number().int().positive(),
+    priceCents: z.number().int().positive(),
+    currency: z.string().regex(/^[a-z]{3}$/),
+  })
+  .strict();
+
+const DEFAULT_CREDIT_PACKAGES = JSON.stringify([
+  { id: 'starter', credits: 100, priceCents: 500, currency: 'usd' },
+  { id: 'plus', credits: 500, priceCents: 2000, currency: 'usd' },
+  { id: 'pro', credits: 2000, priceCents: 7000, currency: 'usd' },
+]);
+
+const jsonOf = <T extends z.ZodTypeAny>(schema: T) =>
+  z.string().transform((text, ctx): z.infer<T> => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be JSON' });
+      return z.NEVER;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: issue.path });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -66,6 +98,13 @@ const envSchema = z.object({
   AUTH_RATE_LIMIT_WINDOW: durationSchema.default('15m'),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('100kb'),
   TRUST_PROXY: booleanFlag.default('false'),
+
+  /** Where Stripe sends the buyer back after checkout. */
+  PUBLIC_APP_URL: z.string().url().default('http://localhost:3000'),
+  CREDIT_PACKAGES: jsonOf(z.array(creditPackage).min(1)).default(DEFAULT_CREDIT_PACKAGES),
+  /** A hold left unsettled this long is released by the scheduled sweeper. */
+  RESERVATION_TTL: durationSchema.default('15m'),
+  RESERVATION_SWEEP_INTERVAL: durationSchema.default('1m'),
 
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),

@@ -8,6 +8,8 @@ import { createPrisma } from './db';
 import { createActivities } from './activities';
 import { createDataConverter } from './temporal/codec';
 import { installTemporalLogging } from './temporal/runtime-logging';
+import { ensureSchedules } from './temporal/schedules';
+import { createTemporalClient } from './client';
 
 export interface WorkerSetup {
   config: Config;
@@ -36,10 +38,13 @@ async function main(logger: Logger) {
   const keyring = Keyring.parse(config.DATA_ENCRYPTION_KEYS);
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createWorker({ config, keyring, connection, activities: createActivities({ prisma, keyring, logger }) });
+  const worker = await createWorker({ config, keyring, connection, activities: createActivities({ config, prisma, keyring, logger }) });
+  const client = createTemporalClient(config, keyring);
+  await ensureSchedules(client, config);
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, finishes in-flight tasks, then resolves.
   await worker.run();
+  await client.connection.close();
   await connection.close();
   await prisma.$disconnect();
   logger.info('worker stopped');

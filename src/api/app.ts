@@ -16,6 +16,10 @@ import { createAccountService } from '../accounts/service';
 import { registerAccountRoutes } from '../accounts/routes';
 import { createToolService } from '../tools/service';
 import { registerToolRoutes } from '../tools/routes';
+import { createLedger } from '../credits/ledger';
+import { createCreditsService } from '../credits/service';
+import { createStripe } from '../credits/stripe';
+import { registerCreditRoutes } from '../credits/routes';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const CODEC_BODY_LIMIT = '8mb'; // Temporal payloads may be up to a few MB
@@ -48,6 +52,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(helmet());
   app.use(httpMetrics(deps.metricsRegistry));
   app.use('/codec', codecCors(config.TEMPORAL_UI_ORIGIN), express.json({ limit: CODEC_BODY_LIMIT }));
+  // Stripe signs the exact bytes it sends: keep them raw for verification.
+  app.use('/v1/webhooks/stripe', express.raw({ type: () => true, limit: '1mb' }));
   app.use(express.json({ limit: config.BODY_LIMIT }));
   app.use(
     authenticate(prisma, (req) =>
@@ -70,6 +76,11 @@ export function createApp(deps: ApiDeps): Express {
     loginLimiter: limitPerIp(prisma, 'login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
   });
   registerToolRoutes(route, createToolService(prisma, deps.keyring));
+  registerCreditRoutes(
+    route,
+    createCreditsService({ config, prisma, temporal: deps.temporal, stripe: createStripe(config), logger }),
+    createLedger(prisma, { reservationTtlMs: config.RESERVATION_TTL }),
+  );
 
   app.use(router);
   app.use((req, _res, next) => next(new AppError(404, 'route_not_found', `no route for ${req.method} ${req.path}`)));

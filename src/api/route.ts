@@ -43,6 +43,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends Z
   params?: P;
   query?: Q;
   body?: B;
+  /** The handler reads req.body as the raw bytes (webhooks whose signature covers them); `body` then only documents it. */
+  rawBody?: boolean;
   /** Response schemas by status; `null` means no body (e.g. 204). */
   responses: Record<number, ZodTypeAny | null>;
   /** Error codes this route may answer with, by status (documented in OpenAPI). */
@@ -97,7 +99,10 @@ export function defineRoute<
     const params = paramsSchema.parse(req.params);
     const query = querySchema.parse(req.query);
     let body: unknown = undefined;
-    if (spec.body) {
+    if (spec.rawBody) {
+      if (!Buffer.isBuffer(req.body)) throw new AppError(400, 'invalid_body', 'expected a raw request body');
+      body = req.body;
+    } else if (spec.body) {
       if (!req.is('application/json')) {
         throw new AppError(415, 'unsupported_media_type', 'send the body as application/json');
       }

@@ -6,15 +6,10 @@
 // conditional UPDATEs below refuse it, and CHECK constraints back them up.
 import { Prisma, type LedgerEntryType, type PrismaClient } from '@prisma/client';
 
-export type LedgerErrorCode =
-  | 'insufficient_credits'
-  | 'account_under_review'
-  | 'reservation_not_found'
-  | 'reservation_settled'
-  | 'reservation_mismatch'
-  | 'capture_exceeds_reservation'
-  | 'invalid_amount'
-  | 'purchase_not_found';
+import type { LedgerFailureType } from '../shared';
+import { newestFirst } from '../api/pagination';
+
+export type LedgerErrorCode = LedgerFailureType;
 
 /** A business refusal: retrying will not change the answer. */
 export class LedgerError extends Error {
@@ -300,6 +295,11 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
         reserved: account?.reserved ?? 0,
         underReview: Boolean(account?.fraudFlaggedAt),
       };
+    },
+
+    /** The account's ledger, newest first (keyset pagination). */
+    listEntries(accountId: string, after: object, limit: number) {
+      return prisma.ledgerEntry.findMany({ where: { accountId, ...after }, orderBy: newestFirst, take: limit + 1 });
     },
 
     /** Operator action after a fraud review. */

@@ -1,3 +1,3 @@
 // Workflow code only: deterministic, no I/O, no Node built-ins (lint enforces
-// it). Each workflow is exported from here; the worker bundles this file.
-export {};
+// it). Every workflow is exported from here; the worker bundles this file.
+export * from './credits';

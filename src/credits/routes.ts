@@ -1,0 +1,110 @@
+import { z } from '../api/zod';
+import type { RouteRegistrar } from '../api/router';
+import { AppError } from '../api/errors';
+import { afterCursor, decodeCursor, pageOf, pageQuery, toPage } from '../api/pagination';
+import type { Ledger } from './ledger';
+import type { CreditsService } from './service';
+
+const Balance = z.object({ available: z.number().int(), reserved: z.number().int(), underReview: z.boolean() }).openapi('CreditBalance');
+const Package = z.object({ id: z.string(), credits: z.number().int(), priceCents: z.number().int(), currency: z.string() }).openapi('CreditPackage');
+const Entry = z
+  .object({
+    id: z.string().uuid(),
+    type: z.enum(['purchase', 'reservation', 'capture', 'release', 'refund', 'dispute', 'adjustment']),
+    amount: z.number().int().openapi({ description: 'change of the available balance' }),
+    reservedAmount: z.number().int().openapi({ description: 'change of the reserved balance' }),
+    shortfall: z.number().int().optional().openapi({ description: 'credits a refund or dispute could not take back' }),
+    toolId: z.string().uuid().nullable(),
+    executionId: z.string().uuid().nullable(),
+    createdAt: z.date(),
+  })
+  .openapi('LedgerEntry');
+const CheckoutBody = z.object({ packageId: z.string().min(1).max(40) }).strict().openapi('CheckoutRequest');
+const Checkout = z.object({ sessionId: z.string(), url: z.string().url() });
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function registerCreditRoutes(route: RouteRegistrar, credits: CreditsService, ledger: Ledger) {
+  route({
+    method: 'get',
+    path: '/v1/credits',
+    summary: 'Your balance: available and reserved credits',
+    tags: ['credits'],
+    access: 'user',
+    responses: { 200: Balance },
+    handler: async ({ principal }) => ({ status: 200, body: await ledger.balance(principal.userId) }),
+  });
+
+  route({
+    method: 'get',
+    path: '/v1/credits/transactions',
+    summary: 'Your ledger entries, newest first',
+    tags: ['credits'],
+    access: 'user',
+    query: pageQuery,
+    responses: { 200: pageOf(Entry) },
+    handler: async ({ principal, query }) => {
+      const rows = await ledger.listEntries(principal.userId, afterCursor(decodeCursor(query.cursor)), query.limit);
+      const page = toPage(rows, query.limit);
+      return {
+        status: 200,
+        body: {
+          nextCursor: page.nextCursor,
+          items: page.items.map((e) => ({
+            id: e.id,
+            type: e.type,
+            amount: e.availableDelta,
+            reservedAmount: e.reservedDelta,
+            ...(e.shortfall ? { shortfall: e.shortfall } : {}),
+            toolId: e.toolId,
+            executionId: e.executionId,
+            createdAt: e.createdAt,
+          })),
+        },
+      };
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/v1/credits/packages',
+    summary: 'Credit packages for sale (a short fixed list: a plain array, not paginated)',
+    tags: ['credits'],
+    access: 'public',
+    responses: { 200: z.array(Package) },
+    handler: async () => ({ status: 200, body: credits.packages() }),
+  });
+
+  route({
+    method: 'post',
+    path: '/v1/credits/checkout',
+    summary: 'Start a Stripe Checkout for a package (honours Idempotency-Key)',
+    tags: ['credits'],
+    access: 'user',
+    body: CheckoutBody,
+    responses: { 201: Checkout },
+    errors: { 404: 'package_not_found', 409: 'idempotency_key_reused', 503: 'payments_unavailable' },
+    handler: async ({ req, principal, body }) => {
+      const key = req.header('idempotency-key');
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+        throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+      }
+      return { status: 201, body: await credits.createCheckout(principal.userId, body.packageId, key) };
+    },
+  });
+
+  route({
+    method: 'post',
+    path: '/v1/webhooks/stripe',
+    summary: 'Stripe events (raw body, Stripe-Signature verified)',
+    tags: ['credits'],
+    access: 'public',
+    rawBody: true,
+    body: z.object({ id: z.string(), type: z.string() }).passthrough().openapi('StripeEvent'),
+    responses: { 200: z.object({ received: z.literal(true), duplicate: z.boolean() }) },
+    errors: { 400: 'invalid_signature', 503: 'payments_unavailable' },
+    handler: async ({ req, body }) => ({
+      status: 200,
+      body: await credits.receiveWebhook(body as unknown as Buffer, req.header('stripe-signature')),
+    }),
+  });
+}

@@ -1,0 +1,160 @@
+// Buying credits: Stripe Checkout sessions out, Stripe webhook events in.
+// The webhook only verifies, records and hands over: crediting and clawing
+// back run in workflows (src/workflows/credits.ts) over the idempotent ledger.
+import type { PrismaClient } from '@prisma/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type Stripe from 'stripe';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { AppError } from '../api/errors';
+import { workflowIds } from '../shared';
+import { clawBackCreditsWorkflow, purchaseCreditsWorkflow } from '../workflows/credits';
+
+export interface CreditsServiceDeps {
+  config: Pick<Config, 'CREDIT_PACKAGES' | 'PUBLIC_APP_URL' | 'STRIPE_WEBHOOK_SECRET' | 'TEMPORAL_TASK_QUEUE'>;
+  prisma: PrismaClient;
+  temporal: Client;
+  stripe: Stripe | undefined;
+  logger: Logger;
+}
+
+const paymentsUnavailable = () => new AppError(503, 'payments_unavailable', 'payments are not configured on this server');
+
+export function createCreditsService({ config, prisma, temporal, stripe, logger }: CreditsServiceDeps) {
+  async function startOnce(start: () => Promise<unknown>) {
+    try {
+      await start();
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // a duplicate trigger: the first run handles it
+    }
+  }
+
+  async function onCheckoutPaid(session: Stripe.Checkout.Session) {
+    if (session.payment_status !== 'paid') return 'ignored: not paid yet';
+    const paymentIntentId = typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null);
+    const purchase = await prisma.creditPurchase.findUnique({ where: { checkoutSessionId: session.id } });
+    if (!purchase) return 'ignored: not a checkout of ours';
+    if (!purchase.paidAt) {
+      await prisma.creditPurchase.update({ where: { checkoutSessionId: session.id }, data: { paidAt: new Date(), paymentIntentId } });
+    }
+    await startOnce(() =>
+      temporal.workflow.start(purchaseCreditsWorkflow, {
+        workflowId: workflowIds.purchase(session.id),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [session.id],
+      }),
+    );
+    return 'purchase started';
+  }
+
+  async function onClawback(eventId: string, kind: 'refund' | 'dispute', objectId: string, paymentIntent: string | { id: string } | null, amountCents: number) {
+    const paymentIntentId = typeof paymentIntent === 'string' ? paymentIntent : paymentIntent?.id;
+    if (!paymentIntentId) return 'ignored: no payment intent';
+    // Refund events carry the cumulative amount refunded on the charge: keep the largest seen.
+    await prisma.$executeRaw`
+      INSERT INTO credit_clawbacks (stripe_object_id, kind, payment_intent_id, amount_cents)
+      VALUES (${objectId}, ${kind}, ${paymentIntentId}, ${amountCents})
+      ON CONFLICT (stripe_object_id) DO UPDATE SET amount_cents = GREATEST(credit_clawbacks.amount_cents, EXCLUDED.amount_cents)`;
+    await startOnce(() =>
+      temporal.workflow.start(clawBackCreditsWorkflow, {
+        workflowId: workflowIds.clawback(eventId),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [paymentIntentId],
+      }),
+    );
+    return `${kind} recorded`;
+  }
+
+  return {
+    packages: () => config.CREDIT_PACKAGES,
+
+    async createCheckout(accountId: string, packageId: string, requestKey: string | undefined) {
+      const pkg = config.CREDIT_PACKAGES.find((p) => p.id === packageId);
+      if (!pkg) throw new AppError(404, 'package_not_found', `no credit package "${packageId}"`);
+      if (requestKey) {
+        const earlier = await prisma.creditPurchase.findUnique({ where: { accountId_requestKey: { accountId, requestKey } } });
+        if (earlier) {
+          if (earlier.packageId !== packageId) throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for another request');
+          return { sessionId: earlier.checkoutSessionId, url: earlier.checkoutUrl };
+        }
+      }
+      if (!stripe) throw paymentsUnavailable();
+      const session = await stripe.checkout.sessions.create(
+        {
+          mode: 'payment',
+          line_items: [
+            { quantity: 1, price_data: { currency: pkg.currency, unit_amount: pkg.priceCents, product_data: { name: `${pkg.credits} Sotally credits` } } },
+          ],
+          success_url: `${config.PUBLIC_APP_URL}/credits?checkout=success`,
+          cancel_url: `${config.PUBLIC_APP_URL}/credits?checkout=cancelled`,
+          client_reference_id: accountId,
+          metadata: { accountId, packageId },
+          payment_intent_data: { metadata: { accountId, packageId } },
+        },
+        requestKey ? { idempotencyKey: `checkout:${accountId}:${requestKey}` } : undefined,
+      );
+      if (!session.url) throw new AppError(502, 'payment_provider_error', 'Stripe returned no checkout URL');
+      try {
+        await prisma.creditPurchase.create({
+          data: {
+            checkoutSessionId: session.id,
+            accountId,
+            packageId,
+            credits: pkg.credits,
+            amountCents: pkg.priceCents,
+            currency: pkg.currency,
+            requestKey: requestKey ?? null,
+            checkoutUrl: session.url,
+          },
+        });
+      } catch (err) {
+        // The same Idempotency-Key raced in twice: Stripe returned the same session, one row already holds it.
+        const row = requestKey && (await prisma.creditPurchase.findUnique({ where: { accountId_requestKey: { accountId, requestKey } } }));
+        if (!row) throw err;
+      }
+      return { sessionId: session.id, url: session.url };
+    },
+
+    /** Verifies the signature (400 if invalid) and applies the event at most once. */
+    async receiveWebhook(rawBody: Buffer, signature: string | undefined) {
+      if (!stripe || !config.STRIPE_WEBHOOK_SECRET) throw paymentsUnavailable();
+      if (!signature) throw new AppError(400, 'invalid_signature', 'the Stripe-Signature header is missing');
+      let event: Stripe.Event;
+      try {
+        event = stripe.webhooks.constructEvent(rawBody, signature, config.STRIPE_WEBHOOK_SECRET);
+      } catch (err) {
+        // The signature is checked first; a payload that passes it but is not JSON is malformed.
+        if (err instanceof SyntaxError) throw new AppError(400, 'malformed_json', 'the event body is not valid JSON');
+        throw new AppError(400, 'invalid_signature', 'the Stripe signature does not match this payload');
+      }
+      if (await prisma.stripeEvent.findUnique({ where: { id: event.id } })) return { received: true, duplicate: true };
+
+      let outcome: string;
+      switch (event.type) {
+        case 'checkout.session.completed':
+        case 'checkout.session.async_payment_succeeded':
+          outcome = await onCheckoutPaid(event.data.object);
+          break;
+        case 'charge.refunded': {
+          const charge = event.data.object;
+          outcome = await onClawback(event.id, 'refund', charge.id, charge.payment_intent, charge.amount_refunded);
+          break;
+        }
+        case 'charge.dispute.created': {
+          const dispute = event.data.object;
+          outcome = await onClawback(event.id, 'dispute', dispute.id, dispute.payment_intent, dispute.amount);
+          break;
+        }
+        default:
+          outcome = 'ignored: not an event we act on';
+      }
+      // Recorded last: if anything above failed, Stripe's retry finds the event unapplied (every step is idempotent).
+      const objectId = (event.data.object as { id?: string }).id ?? '';
+      await prisma.stripeEvent.createMany({ data: [{ id: event.id, type: event.type, objectId }], skipDuplicates: true });
+      logger.info({ stripeEventId: event.id, type: event.type, outcome }, 'stripe event applied');
+      return { received: true, duplicate: false };
+    },
+  };
+}
+
+export type CreditsService = ReturnType<typeof createCreditsService>;

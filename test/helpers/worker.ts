@@ -1,0 +1,44 @@
+// A real Temporal worker for a test file: the project's workflows and
+// activities on a task queue of its own, so test files never steal each
+// other's tasks.
+import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import type { Config } from '../../src/config';
+import { Keyring } from '../../src/crypto/keyring';
+import { createActivities } from '../../src/activities';
+import { createWorker } from '../../src/worker';
+import { createPrisma } from '../../src/db';
+import { capturingLogger } from './env';
+
+const silent = { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} };
+
+export interface TestWorker {
+  worker: Worker;
+  logLines: string[];
+  stop(): Promise<void>;
+}
+
+export async function startTestWorker(config: Config, activitiesOverride: Record<string, unknown> = {}): Promise<TestWorker> {
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: silent });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const prisma = createPrisma(config.DATABASE_URL, 5);
+  const keyring = Keyring.parse(config.DATA_ENCRYPTION_KEYS);
+  const { logger, lines } = capturingLogger();
+  const worker = await createWorker({
+    config,
+    keyring,
+    connection,
+    workflowBundle,
+    activities: { ...createActivities({ config, prisma, keyring, logger }), ...activitiesOverride },
+  });
+  const running = worker.run();
+  return {
+    worker,
+    logLines: lines,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await prisma.$disconnect();
+    },
+  };
+}
