@@ -39,7 +39,9 @@ export interface LedgerOptions {
   reservationTtlMs: number;
 }
 
-const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+const isUniqueViolation = (err: unknown) =>
+  err instanceof Prisma.PrismaClientKnownRequestError &&
+  (err.code === 'P2002' || (err.code === 'P2010' && /23505|unique/i.test(JSON.stringify(err.meta ?? {}))));
 
 async function appendEntry(
   tx: Tx,
@@ -90,42 +92,50 @@ async function lockReservation(tx: Tx, executionId: string): Promise<Reservation
 }
 
 export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
+  async function existingHold(input: { accountId: string; executionId: string; amount: number }): Promise<Reservation | undefined> {
+    const existing = await prisma.creditReservation.findUnique({ where: { executionId: input.executionId } });
+    if (!existing) return undefined;
+    if (existing.accountId !== input.accountId || existing.amount !== input.amount) {
+      throw new LedgerError('reservation_mismatch', 'this execution already holds a different reservation');
+    }
+    return existing; // a retry: the hold is already in place
+  }
+
+  /**
+   * One statement, so one round trip and atomic without an explicit transaction:
+   * take the credits (only if enough are available and the account is not under
+   * review: the row lock makes concurrent holds queue up and re-check), record
+   * the hold, append the ledger entry. A concurrent duplicate for the same
+   * execution fails on the hold's primary key and the whole statement rolls back.
+   */
   async function reserveOnce(input: { accountId: string; executionId: string; amount: number; toolId?: string }): Promise<Reservation> {
-    return prisma.$transaction(async (tx) => {
-      const existing = await lockReservation(tx, input.executionId);
-      if (existing) {
-        if (existing.accountId !== input.accountId || existing.amount !== input.amount) {
-          throw new LedgerError('reservation_mismatch', 'this execution already holds a different reservation');
-        }
-        return existing; // a retry: the hold is already in place
-      }
-      await ensureAccount(tx, input.accountId);
-      const moved = await tx.$executeRaw`
+    const earlier = await existingHold(input);
+    if (earlier) return earlier;
+    const expiresAt = new Date(Date.now() + options.reservationTtlMs);
+    const toolId = input.toolId ?? null;
+    const rows = await prisma.$queryRaw<{ execution_id: string }[]>`
+      WITH taken AS (
         UPDATE credit_accounts
            SET available = available - ${input.amount}, reserved = reserved + ${input.amount}, updated_at = now()
-         WHERE user_id = ${input.accountId}::uuid AND available >= ${input.amount} AND fraud_flagged_at IS NULL`;
-      if (moved === 0) {
-        const account = await tx.creditAccount.findUniqueOrThrow({ where: { userId: input.accountId } });
-        if (account.fraudFlaggedAt) {
-          throw new LedgerError('account_under_review', 'this account is under review after a refund or dispute; paid runs are paused');
-        }
-        throw new LedgerError('insufficient_credits', `this run needs ${input.amount} credits and ${account.available} are available`);
+         WHERE user_id = ${input.accountId}::uuid AND available >= ${input.amount} AND fraud_flagged_at IS NULL
+        RETURNING user_id
+      ), hold AS (
+        INSERT INTO credit_reservations (execution_id, account_id, tool_id, amount, state, expires_at)
+        SELECT ${input.executionId}::uuid, user_id, ${toolId}::uuid, ${input.amount}, 'held', ${expiresAt} FROM taken
+        RETURNING execution_id, account_id, tool_id
+      )
+      INSERT INTO ledger_entries (id, account_id, type, available_delta, reserved_delta, tool_id, execution_id, idempotency_key)
+      SELECT gen_random_uuid(), account_id, 'reservation', ${-input.amount}, ${input.amount}, tool_id, execution_id, ${`reservation:${input.executionId}`}
+        FROM hold
+      RETURNING execution_id`;
+    if (rows.length === 0) {
+      const account = await prisma.creditAccount.findUnique({ where: { userId: input.accountId } });
+      if (account?.fraudFlaggedAt) {
+        throw new LedgerError('account_under_review', 'this account is under review after a refund or dispute; paid runs are paused');
       }
-      const expiresAt = new Date(Date.now() + options.reservationTtlMs);
-      await tx.creditReservation.create({
-        data: { executionId: input.executionId, accountId: input.accountId, toolId: input.toolId ?? null, amount: input.amount, expiresAt },
-      });
-      await appendEntry(tx, {
-        accountId: input.accountId,
-        type: 'reservation',
-        availableDelta: -input.amount,
-        reservedDelta: input.amount,
-        idempotencyKey: `reservation:${input.executionId}`,
-        toolId: input.toolId ?? null,
-        executionId: input.executionId,
-      });
-      return { ...input, toolId: input.toolId ?? null, state: 'held' as const, capturedAmount: null, expiresAt };
-    });
+      throw new LedgerError('insufficient_credits', `this run needs ${input.amount} credits and ${account?.available ?? 0} are available`);
+    }
+    return { ...input, toolId, state: 'held', capturedAmount: null, expiresAt };
   }
 
   async function settle(executionId: string, capture: number | undefined) {

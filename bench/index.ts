@@ -1,0 +1,8 @@
+// `npm run bench`: every benchmark in turn; each prints its table and writes its section of docs/BENCHMARKS.md.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+for (const bench of ['reservations.ts']) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, bench)], { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
