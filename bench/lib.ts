@@ -1,6 +1,7 @@
 // Shared bench plumbing: a database to measure against, timing, and writing a
 // section of docs/BENCHMARKS.md between markers.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ensureDatabase, freePort, migrateDatabase, startEmbeddedPostgres } from '../scripts/lib/dev-services';
 import { ROOT } from '../scripts/lib/temporal-binaries';
@@ -42,6 +43,5 @@ export function writeBenchmarkSection(name: string, body: string): void {
 }
 
 export function machine(): string {
-  const os = require('node:os') as typeof import('node:os');
   return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
