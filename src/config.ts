@@ -106,6 +106,18 @@ const envSchema = z.object({
   RESERVATION_TTL: durationSchema.default('15m'),
   RESERVATION_SWEEP_INTERVAL: durationSchema.default('1m'),
 
+  /** Credits charged for a run on the user's own key (BYOM); the model cost is theirs. */
+  BYOM_PLATFORM_FEE: z.coerce.number().int().min(0).default(0),
+  /** Starting executions: per user, per window; and how many may run at once per user. */
+  EXECUTION_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(60),
+  EXECUTION_RATE_LIMIT_WINDOW: durationSchema.default('1m'),
+  MAX_CONCURRENT_EXECUTIONS: z.coerce.number().int().min(1).default(5),
+  /** One model call's time limit, and how many attempts a retryable failure (429, 5xx, network) gets. */
+  MODEL_TIMEOUT: durationSchema.default('60s'),
+  MODEL_CALL_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  MODEL_RETRY_INITIAL_INTERVAL: durationSchema.default('1s'),
+  MODEL_MAX_OUTPUT_TOKENS: z.coerce.number().int().min(1).default(1024),
+
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
 });

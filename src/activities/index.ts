@@ -7,6 +7,7 @@ import type { Keyring } from '../crypto/keyring';
 import type { Logger } from '../logger';
 import { createLedger } from '../credits/ledger';
 import { createCreditActivities } from './credits';
+import { createExecutionActivities } from './executions';
 
 export interface ActivityDeps {
   config: Config;
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
   const ledger = createLedger(deps.prisma, { reservationTtlMs: deps.config.RESERVATION_TTL });
   return {
     ...createCreditActivities(ledger),
+    ...createExecutionActivities(deps),
   };
 }
 

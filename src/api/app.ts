@@ -9,7 +9,7 @@ import { authenticate } from './auth';
 import { AppError, errorHandler } from './errors';
 import { createRegistry } from './openapi';
 import { routeRegistrar } from './router';
-import { limitPerIp } from './rate-limit';
+import { limitPerIp, limitPerUser } from './rate-limit';
 import { codecCors, registerDocs, registerServiceRoutes } from './service-routes';
 import { httpMetrics } from '../metrics';
 import { createAccountService } from '../accounts/service';
@@ -20,6 +20,10 @@ import { createLedger } from '../credits/ledger';
 import { createCreditsService } from '../credits/service';
 import { createStripe } from '../credits/stripe';
 import { registerCreditRoutes } from '../credits/routes';
+import { createProviderKeyService } from '../provider-keys/service';
+import { registerProviderKeyRoutes } from '../provider-keys/routes';
+import { createExecutionService } from '../executions/service';
+import { registerExecutionRoutes } from '../executions/routes';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const CODEC_BODY_LIMIT = '8mb'; // Temporal payloads may be up to a few MB
@@ -75,7 +79,16 @@ export function createApp(deps: ApiDeps): Express {
     signupLimiter: limitPerIp(prisma, 'signup', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     loginLimiter: limitPerIp(prisma, 'login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
   });
-  registerToolRoutes(route, createToolService(prisma, deps.keyring));
+  const tools = createToolService(prisma, deps.keyring);
+  const providerKeys = createProviderKeyService(prisma, deps.keyring);
+  registerToolRoutes(route, tools);
+  registerProviderKeyRoutes(route, providerKeys);
+  registerExecutionRoutes(
+    route,
+    router,
+    createExecutionService({ config, prisma, keyring: deps.keyring, temporal: deps.temporal, tools, providerKeys }),
+    limitPerUser(prisma, 'executions', config.EXECUTION_RATE_LIMIT_MAX, config.EXECUTION_RATE_LIMIT_WINDOW),
+  );
   registerCreditRoutes(
     route,
     createCreditsService({ config, prisma, temporal: deps.temporal, stripe: createStripe(config), logger }),

@@ -2,7 +2,7 @@
 // (one upsert per request). Keys are hashed, so the table holds no IP addresses.
 import type { PrismaClient } from '@prisma/client';
 import { rateLimit, ipKeyGenerator, type Options, type Store, type IncrementResponse } from 'express-rate-limit';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { AppError } from './errors';
 import { sha256 } from '../accounts/credentials';
 
@@ -44,15 +44,24 @@ export class PostgresRateLimitStore implements Store {
   }
 }
 
-/** Limits requests per client IP on one route family; answers 429 rate_limited with Retry-After. */
-export function limitPerIp(prisma: PrismaClient, name: string, limit: number, windowMs: number): RequestHandler {
+function limiter(prisma: PrismaClient, name: string, limit: number, windowMs: number, keyGenerator: (req: Request) => string): RequestHandler {
   return rateLimit({
     windowMs,
     limit,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     store: new PostgresRateLimitStore(prisma, name),
-    keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+    keyGenerator,
     handler: (_req, _res, next) => next(new AppError(429, 'rate_limited', 'too many requests, try again later')),
   });
+}
+
+/** Limits requests per client IP on one route family; answers 429 rate_limited with Retry-After. */
+export function limitPerIp(prisma: PrismaClient, name: string, limit: number, windowMs: number): RequestHandler {
+  return limiter(prisma, name, limit, windowMs, (req) => ipKeyGenerator(req.ip ?? 'unknown'));
+}
+
+/** Limits requests per signed-in user (falls back to the IP for anonymous callers, whom the route then refuses). */
+export function limitPerUser(prisma: PrismaClient, name: string, limit: number, windowMs: number): RequestHandler {
+  return limiter(prisma, name, limit, windowMs, (req) => req.principal?.userId ?? `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`);
 }

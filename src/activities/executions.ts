@@ -1,0 +1,116 @@
+// Activities of a tool run. The model call is the only place where the tool's
+// prompt, the run's inputs and (for BYOM) the user's key exist in clear, and
+// only in this process's memory for the duration of the call. The workflow
+// sees ids and token counts, never content or keys.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { PrismaClient } from '@prisma/client';
+import OpenAI from 'openai';
+import type { Config } from '../config';
+import type { Keyring } from '../crypto/keyring';
+import type { Logger } from '../logger';
+import { promptAad } from '../tools/service';
+import { providerKeyAad } from '../provider-keys/service';
+import { executionAad } from '../executions/crypto';
+import { renderPrompt } from '../executions/prompt';
+
+export interface ExecutionActivityDeps {
+  config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'MODEL_TIMEOUT' | 'MODEL_MAX_OUTPUT_TOKENS'>;
+  prisma: PrismaClient;
+  keyring: Keyring;
+  logger: Logger;
+}
+
+const permanent = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+
+/** Classifies a provider failure: 429, 5xx and network errors are retried; other 4xx fail at once. Never echoes the provider's text (it may quote the key). */
+export function classifyModelError(err: unknown): ApplicationFailure {
+  if (err instanceof OpenAI.APIError) {
+    const status = err.status;
+    if (status === undefined) return ApplicationFailure.create({ type: 'model_unavailable', message: 'the model provider could not be reached' });
+    if (status === 429 || status >= 500) {
+      return ApplicationFailure.create({ type: 'model_unavailable', message: `the model provider answered ${status}; retrying` });
+    }
+    if (status === 401 || status === 403) return permanent('invalid_provider_key', `the model provider refused the API key (${status})`);
+    return permanent('model_rejected_request', `the model provider rejected the request (${status})`);
+  }
+  return ApplicationFailure.create({ type: 'model_unavailable', message: 'the model call failed before an answer arrived' });
+}
+
+export function createExecutionActivities({ config, prisma, keyring, logger }: ExecutionActivityDeps) {
+  return {
+    /** Marks the run as running and says what it needs (credits to hold, whether it is BYOM). */
+    async startExecution(executionId: string) {
+      const execution = await prisma.execution.findUnique({ where: { id: executionId } });
+      if (!execution) throw permanent('execution_not_found', 'no such execution');
+      if (execution.status === 'pending') {
+        await prisma.execution.update({ where: { id: executionId }, data: { status: 'running', startedAt: new Date() } });
+      }
+      return {
+        accountId: execution.userId,
+        toolId: execution.toolId,
+        model: execution.model,
+        reservedCredits: execution.reservedCredits,
+        byom: execution.providerKeyId !== null,
+      };
+    },
+
+    /** Calls the model and stores the output encrypted. Idempotent: a retry after the output was stored does not call again. */
+    async callModel(executionId: string): Promise<{ promptTokens: number; completionTokens: number }> {
+      const execution = await prisma.execution.findUnique({
+        where: { id: executionId },
+        include: { tool: { select: { id: true, promptCiphertext: true, deletedAt: true } }, providerKey: true },
+      });
+      if (!execution) throw permanent('execution_not_found', 'no such execution');
+      if (execution.outputCiphertext) {
+        return { promptTokens: execution.promptTokens ?? 0, completionTokens: execution.completionTokens ?? 0 };
+      }
+      if (!execution.tool.promptCiphertext || execution.tool.deletedAt) throw permanent('tool_deleted', 'the tool was deleted');
+      if (execution.providerKeyId && !execution.providerKey) throw permanent('invalid_provider_key', 'the provider key was deleted');
+      if (!execution.inputsCiphertext) throw permanent('execution_not_found', 'the run has no inputs');
+
+      // Only this run's own tool prompt and own inputs: nothing else is read.
+      const template = keyring.decryptText(execution.tool.promptCiphertext, promptAad(execution.toolId));
+      const inputs = JSON.parse(keyring.decryptText(execution.inputsCiphertext, executionAad.inputs(executionId))) as Record<string, unknown>;
+      const apiKey = execution.providerKey
+        ? keyring.decryptText(execution.providerKey.keyCiphertext, providerKeyAad(execution.providerKey.id))
+        : config.OPENAI_API_KEY;
+      if (!apiKey) throw permanent('model_not_configured', 'no platform model key is configured');
+
+      const client = new OpenAI({ apiKey, baseURL: config.OPENAI_BASE_URL, maxRetries: 0, timeout: config.MODEL_TIMEOUT });
+      let completion: OpenAI.Chat.Completions.ChatCompletion;
+      try {
+        completion = await client.chat.completions.create({
+          model: execution.model,
+          messages: [{ role: 'user', content: renderPrompt(template, inputs) }],
+          max_tokens: config.MODEL_MAX_OUTPUT_TOKENS,
+        });
+      } catch (err) {
+        const failure = classifyModelError(err);
+        logger.warn({ executionId, failureType: failure.type }, 'model call failed');
+        throw failure;
+      }
+      const output = completion.choices[0]?.message?.content ?? '';
+      const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
+      await prisma.execution.update({
+        where: { id: executionId },
+        data: { outputCiphertext: keyring.encrypt(output, executionAad.output(executionId)), ...usage },
+      });
+      return usage;
+    },
+
+    /** Records the run's end. A failed run keeps no output (nothing is charged for it). */
+    async finishExecution(input: { executionId: string; status: 'succeeded' | 'failed'; costCredits: number; errorCode?: string; errorMessage?: string }) {
+      await prisma.execution.update({
+        where: { id: input.executionId },
+        data: {
+          status: input.status,
+          costCredits: input.costCredits,
+          finishedAt: new Date(),
+          errorCode: input.errorCode ?? null,
+          errorMessage: input.errorMessage ?? null,
+          ...(input.status === 'failed' ? { outputCiphertext: null } : {}),
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import type { RequestHandler, Router } from 'express';
+import { z } from '../api/zod';
+import type { RouteRegistrar } from '../api/router';
+import { AppError } from '../api/errors';
+import { afterCursor, decodeCursor, pageOf, pageQuery, toPage } from '../api/pagination';
+import type { ExecutionService } from './service';
+
+const StartBody = z
+  .object({
+    inputs: z.record(z.unknown()),
+    providerKeyId: z.string().uuid().optional(),
+    waitSeconds: z.number().int().min(0).max(60).optional(),
+  })
+  .strict()
+  .openapi('StartExecutionRequest');
+
+const Status = z.enum(['pending', 'running', 'succeeded', 'failed']);
+const Summary = {
+  id: z.string().uuid(),
+  toolId: z.string().uuid(),
+  status: Status,
+  costCredits: z.number().int().nullable(),
+  createdAt: z.date(),
+  finishedAt: z.date().nullable(),
+  expiresAt: z.date(),
+  usage: z.object({ promptTokens: z.number().int(), completionTokens: z.number().int() }).nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+};
+const ExecutionSummary = z.object(Summary).openapi('ExecutionSummary');
+const Execution = z.object({ ...Summary, inputs: z.unknown(), output: z.string().nullable() }).openapi('Execution');
+const Started = z.object({ id: z.string().uuid(), status: Status });
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const idParams = z.object({ id: z.string().uuid() }).strict();
+
+export function registerExecutionRoutes(route: RouteRegistrar, router: Router, executions: ExecutionService, startLimiter: RequestHandler) {
+  router.post('/v1/tools/:id/executions', startLimiter);
+
+  route({
+    method: 'post',
+    path: '/v1/tools/:id/executions',
+    summary: 'Run a tool: 202 while it runs, 200 with the output if it finished within waitSeconds (honours Idempotency-Key)',
+    tags: ['executions'],
+    access: 'user',
+    params: idParams,
+    body: StartBody,
+    responses: { 200: Execution, 202: Started },
+    errors: {
+      402: 'insufficient_credits | account_under_review',
+      404: 'not_found (tool or provider key)',
+      409: 'idempotency_key_reused',
+      422: 'invalid_inputs',
+      429: 'rate_limited | too_many_running',
+    },
+    handler: async ({ req, principal, params, body }) => {
+      const key = req.header('idempotency-key');
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+        throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+      }
+      const execution = await executions.start(principal.userId, params.id, body, key);
+      const finished = execution.status === 'succeeded' || execution.status === 'failed';
+      if (finished && body.waitSeconds) return { status: 200, body: executions.view(execution, true) };
+      return { status: 202, body: { id: execution.id, status: execution.status }, headers: { Location: `/v1/executions/${execution.id}` } };
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/v1/executions',
+    summary: 'Your runs, newest first',
+    tags: ['executions'],
+    access: 'user',
+    query: pageQuery,
+    responses: { 200: pageOf(ExecutionSummary) },
+    handler: async ({ principal, query }) => {
+      const page = toPage(await executions.list(principal.userId, afterCursor(decodeCursor(query.cursor)), query.limit), query.limit);
+      return { status: 200, body: { ...page, items: page.items.map((e) => executions.view(e, false)) } };
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/v1/executions/:id',
+    summary: 'One of your runs, with its inputs and output',
+    tags: ['executions'],
+    access: 'user',
+    params: idParams,
+    responses: { 200: Execution },
+    errors: { 404: 'not_found' },
+    handler: async ({ principal, params }) => ({ status: 200, body: executions.view(await executions.getOwn(principal.userId, params.id), true) }),
+  });
+}

@@ -1,0 +1,166 @@
+// Starting and reading tool runs. Starting validates the inputs against the
+// tool's schema, writes the execution record (inputs encrypted), and starts
+// the run's workflow with update-with-start: the same request learns whether
+// the credits were held (402 otherwise), without polling.
+import { randomUUID } from 'node:crypto';
+import type { Execution, PrismaClient } from '@prisma/client';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import Ajv, { type ValidateFunction } from 'ajv';
+import type { Config } from '../config';
+import type { Keyring } from '../crypto/keyring';
+import { AppError, notFound } from '../api/errors';
+import { admissionUpdate, executionWorkflowId, SEARCH_ATTRIBUTE_KEYS } from '../shared';
+import { runToolWorkflow } from '../workflows/executions';
+import type { ToolService } from '../tools/service';
+import type { ProviderKeyService } from '../provider-keys/service';
+import type { InputSchema } from '../tools/definition';
+import { executionAad } from './crypto';
+
+export interface ExecutionServiceDeps {
+  config: Pick<
+    Config,
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'EXECUTION_RETENTION'
+    | 'BYOM_PLATFORM_FEE'
+    | 'MAX_CONCURRENT_EXECUTIONS'
+    | 'MODEL_TIMEOUT'
+    | 'MODEL_CALL_ATTEMPTS'
+    | 'MODEL_RETRY_INITIAL_INTERVAL'
+  >;
+  prisma: PrismaClient;
+  keyring: Keyring;
+  temporal: Client;
+  tools: ToolService;
+  providerKeys: ProviderKeyService;
+}
+
+const ADMISSION_REFUSALS: Record<string, number> = { insufficient_credits: 402, account_under_review: 402 };
+
+export function createExecutionService({ config, prisma, keyring, temporal, tools, providerKeys }: ExecutionServiceDeps) {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validators = new Map<string, ValidateFunction>();
+  function validatorFor(toolId: string, updatedAt: Date, schema: InputSchema): ValidateFunction {
+    const cacheKey = `${toolId}:${updatedAt.getTime()}`;
+    let validate = validators.get(cacheKey);
+    if (!validate) {
+      // Inputs are exactly the declared properties: nothing extra reaches the prompt.
+      validate = ajv.compile({ ...schema, additionalProperties: false });
+      validators.set(cacheKey, validate);
+    }
+    return validate;
+  }
+
+  function view(execution: Execution, withContent: boolean) {
+    const decrypt = (blob: Uint8Array | null, aad: string) => (blob ? keyring.decryptText(blob, aad) : null);
+    return {
+      id: execution.id,
+      toolId: execution.toolId,
+      status: execution.status,
+      costCredits: execution.costCredits,
+      createdAt: execution.createdAt,
+      finishedAt: execution.finishedAt,
+      expiresAt: execution.expiresAt,
+      usage:
+        execution.promptTokens === null ? null : { promptTokens: execution.promptTokens, completionTokens: execution.completionTokens ?? 0 },
+      error: execution.errorCode ? { code: execution.errorCode, message: execution.errorMessage ?? '' } : null,
+      ...(withContent
+        ? {
+            inputs: JSON.parse(decrypt(execution.inputsCiphertext, executionAad.inputs(execution.id)) ?? 'null') as unknown,
+            output: decrypt(execution.outputCiphertext, executionAad.output(execution.id)),
+          }
+        : {}),
+    };
+  }
+
+  async function waitForResult(executionId: string, waitMs: number) {
+    if (waitMs <= 0) return;
+    const result = temporal.workflow.getHandle(executionWorkflowId(executionId)).result();
+    await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+  }
+
+  return {
+    view,
+
+    async start(userId: string, toolId: string, input: { inputs: Record<string, unknown>; providerKeyId?: string; waitSeconds?: number }, idempotencyKey?: string) {
+      if (idempotencyKey) {
+        const earlier = await prisma.execution.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } });
+        if (earlier) {
+          if (earlier.toolId !== toolId) throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for another request');
+          await waitForResult(earlier.id, (input.waitSeconds ?? 0) * 1000);
+          return prisma.execution.findUniqueOrThrow({ where: { id: earlier.id } });
+        }
+      }
+      const tool = await tools.get(toolId);
+      const validate = validatorFor(tool.id, tool.updatedAt, tool.inputSchema as unknown as InputSchema);
+      if (!validate(input.inputs)) {
+        throw new AppError(
+          422,
+          'invalid_inputs',
+          'the inputs do not match the tool',
+          (validate.errors ?? []).map((e) => ({ field: e.instancePath.replace(/^\//, '') || String(e.params.additionalProperty ?? e.params.missingProperty ?? ''), message: e.message })),
+        );
+      }
+      if (input.providerKeyId) await providerKeys.requireOwn(userId, input.providerKeyId);
+      const running = await prisma.execution.count({ where: { userId, status: { in: ['pending', 'running'] } } });
+      if (running >= config.MAX_CONCURRENT_EXECUTIONS) {
+        throw new AppError(429, 'too_many_running', `at most ${config.MAX_CONCURRENT_EXECUTIONS} runs at once; wait for one to finish`);
+      }
+
+      const id = randomUUID();
+      const now = new Date();
+      const execution = await prisma.execution.create({
+        data: {
+          id,
+          userId,
+          toolId,
+          providerKeyId: input.providerKeyId ?? null,
+          model: tool.model,
+          reservedCredits: input.providerKeyId ? config.BYOM_PLATFORM_FEE : tool.priceCredits,
+          inputsCiphertext: keyring.encrypt(JSON.stringify(input.inputs), executionAad.inputs(id)),
+          idempotencyKey: idempotencyKey ?? null,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + config.EXECUTION_RETENTION),
+        },
+      });
+
+      const startOperation = new WithStartWorkflowOperation(runToolWorkflow, {
+        workflowId: executionWorkflowId(id),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [
+          {
+            executionId: id,
+            modelTimeoutMs: config.MODEL_TIMEOUT,
+            modelAttempts: config.MODEL_CALL_ATTEMPTS,
+            modelRetryInitialMs: config.MODEL_RETRY_INITIAL_INTERVAL,
+          },
+        ],
+        typedSearchAttributes: [
+          { key: SEARCH_ATTRIBUTE_KEYS.toolId, value: toolId },
+          { key: SEARCH_ATTRIBUTE_KEYS.executionId, value: id },
+          { key: SEARCH_ATTRIBUTE_KEYS.toolRunStatus, value: 'pending' },
+          { key: SEARCH_ATTRIBUTE_KEYS.expiresAt, value: execution.expiresAt },
+        ],
+      });
+      const admission = await temporal.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation: startOperation });
+      if (!admission.admitted) {
+        throw new AppError(ADMISSION_REFUSALS[admission.code] ?? 409, admission.code, admission.message);
+      }
+      await waitForResult(id, (input.waitSeconds ?? 0) * 1000);
+      return prisma.execution.findUniqueOrThrow({ where: { id } });
+    },
+
+    list(userId: string, after: object, limit: number) {
+      return prisma.execution.findMany({ where: { userId, ...after }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit + 1 });
+    },
+
+    /** The caller's execution, or 404 (also for someone else's id). */
+    async getOwn(userId: string, id: string) {
+      const execution = await prisma.execution.findFirst({ where: { id, userId } });
+      if (!execution) throw notFound('execution');
+      return execution;
+    },
+  };
+}
+
+export type ExecutionService = ReturnType<typeof createExecutionService>;

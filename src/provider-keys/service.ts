@@ -1,0 +1,66 @@
+// BYOM provider keys. The key is encrypted (AES-256-GCM, AAD bound to the
+// row) before it touches the database, shown only masked, decrypted only by
+// the model-call activity (src/activities/executions.ts), and deleted for good.
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient } from '@prisma/client';
+import type { Keyring } from '../crypto/keyring';
+import { notFound } from '../api/errors';
+import { recordSecurityEvent } from '../accounts/security-events';
+
+export const providerKeyAad = (id: string) => `provider_keys.api_key:${id}`;
+
+/** "sk-…abcd": enough to recognise a key, useless to anyone else. */
+export function maskKey(apiKey: string): string {
+  return `${apiKey.slice(0, 3)}…${apiKey.slice(-4)}`;
+}
+
+export function toProviderKeyView(row: { id: string; provider: string; label: string | null; masked: string; createdAt: Date }) {
+  return { id: row.id, provider: row.provider, label: row.label, masked: row.masked, createdAt: row.createdAt };
+}
+
+export function createProviderKeyService(prisma: PrismaClient, keyring: Keyring) {
+  return {
+    async add(userId: string, input: { provider: 'openai'; apiKey: string; label?: string }) {
+      const id = randomUUID();
+      return prisma.$transaction(async (tx) => {
+        const row = await tx.providerKey.create({
+          data: {
+            id,
+            userId,
+            provider: input.provider,
+            label: input.label ?? null,
+            masked: maskKey(input.apiKey),
+            keyCiphertext: keyring.encrypt(input.apiKey, providerKeyAad(id)),
+          },
+        });
+        await recordSecurityEvent(tx, userId, 'provider_key_added');
+        return row;
+      });
+    },
+
+    list(userId: string, after: object, limit: number) {
+      return prisma.providerKey.findMany({
+        where: { userId, ...after },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: limit + 1,
+      });
+    },
+
+    /** The caller's key, or 404 (also for someone else's id). */
+    async requireOwn(userId: string, id: string) {
+      const row = await prisma.providerKey.findFirst({ where: { id, userId }, select: { id: true } });
+      if (!row) throw notFound('provider key');
+      return row;
+    },
+
+    async remove(userId: string, id: string) {
+      await prisma.$transaction(async (tx) => {
+        const { count } = await tx.providerKey.deleteMany({ where: { id, userId } });
+        if (count === 0) throw notFound('provider key');
+        await recordSecurityEvent(tx, userId, 'provider_key_deleted');
+      });
+    },
+  };
+}
+
+export type ProviderKeyService = ReturnType<typeof createProviderKeyService>;

@@ -1,0 +1,120 @@
+// One tool run, from admission to settlement:
+//   hold the price (or accept the BYOM run) → answer the admission update →
+//   call the model (bounded, classified retries) → capture the cost, release the rest.
+// Any failure, timeout or cancellation after the hold releases all of it, and
+// a run that produced no output is never charged. Only ids and numbers pass
+// through here: inputs, outputs and keys stay in Postgres, encrypted.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  admissionUpdate,
+  costOfRun,
+  executionPhaseQuery,
+  LEDGER_FAILURE_TYPES,
+  MODEL_FAILURE_TYPES,
+  SEARCH_ATTRIBUTE_KEYS,
+  type Admission,
+  type ExecutionOutcome,
+  type ExecutionPhase,
+} from '../shared';
+import { DEFAULT_MODEL_PRICES } from '../tools/models';
+
+export interface RunToolInput {
+  executionId: string;
+  /** Model call limits (configuration, passed in because workflow code reads no environment). */
+  modelTimeoutMs: number;
+  modelAttempts: number;
+  modelRetryInitialMs: number;
+}
+
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', maximumInterval: '30s', nonRetryableErrorTypes: [...LEDGER_FAILURE_TYPES, ...MODEL_FAILURE_TYPES] },
+});
+
+function failureOf(err: unknown): { code: string; message: string } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return { code: cause.type ?? 'failed', message: cause.message };
+  if (isCancellation(err)) return { code: 'cancelled', message: 'the run was cancelled' };
+  if (cause instanceof Error && /timeout/i.test(cause.message)) return { code: 'model_timeout', message: 'the model did not answer in time' };
+  return { code: 'failed', message: 'the run failed' };
+}
+
+export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOutcome> {
+  let admission: Admission | undefined;
+  let phase: ExecutionPhase = 'pending';
+  setHandler(admissionUpdate, async () => {
+    await condition(() => admission !== undefined);
+    return admission as Admission;
+  });
+  setHandler(executionPhaseQuery, () => phase);
+  const enter = (next: ExecutionPhase) => {
+    phase = next;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTE_KEYS.toolRunStatus, value: next }]);
+  };
+
+  const { callModel } = proxyActivities<Activities>({
+    startToCloseTimeout: input.modelTimeoutMs + 5_000,
+    retry: {
+      initialInterval: input.modelRetryInitialMs,
+      backoffCoefficient: 2,
+      maximumAttempts: input.modelAttempts,
+      nonRetryableErrorTypes: [...MODEL_FAILURE_TYPES],
+    },
+  });
+  const { executionId } = input;
+
+  const plan = await bookkeeping.startExecution(executionId);
+  const held = plan.reservedCredits;
+  enter('reserving');
+  if (held > 0) {
+    try {
+      await bookkeeping.reserveCredits({ accountId: plan.accountId, executionId, amount: held, toolId: plan.toolId });
+    } catch (err) {
+      const { code, message } = failureOf(err);
+      admission = { admitted: false, code, message };
+      enter('failed');
+      await bookkeeping.finishExecution({ executionId, status: 'failed', costCredits: 0, errorCode: code, errorMessage: message });
+      return { status: 'failed', costCredits: 0, errorCode: code };
+    }
+  }
+  admission = { admitted: true };
+
+  try {
+    enter('calling_model');
+    const usage = await callModel(executionId);
+    enter('settling');
+    const price = DEFAULT_MODEL_PRICES[plan.model];
+    // BYOM runs pay no model cost: only the held platform fee, if any.
+    const cost = held === 0 ? 0 : plan.byom || !price ? held : costOfRun(price, usage, held);
+    if (held > 0) await bookkeeping.captureCredits({ executionId, actual: cost });
+    await bookkeeping.finishExecution({ executionId, status: 'succeeded', costCredits: cost });
+    enter('succeeded');
+    return { status: 'succeeded', costCredits: cost };
+  } catch (err) {
+    const { code, message } = failureOf(err);
+    // Settle even if the run itself was cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      if (held > 0) {
+        try {
+          await bookkeeping.releaseCredits({ executionId });
+        } catch (releaseError) {
+          // Already settled (e.g. released by the expiry sweeper): nothing left to give back.
+          if (failureOf(releaseError).code !== 'reservation_settled') throw releaseError;
+        }
+      }
+      await bookkeeping.finishExecution({ executionId, status: 'failed', costCredits: 0, errorCode: code, errorMessage: message });
+    });
+    enter('failed');
+    return { status: 'failed', costCredits: 0, errorCode: code };
+  }
+}
