@@ -105,6 +105,8 @@ const envSchema = z.object({
   /** A hold left unsettled this long is released by the scheduled sweeper. */
   RESERVATION_TTL: durationSchema.default('15m'),
   RESERVATION_SWEEP_INTERVAL: durationSchema.default('1m'),
+  /** Whether this worker creates / updates the Temporal Schedules at start (one replica is enough, all is harmless). */
+  WORKER_ENSURE_SCHEDULES: booleanFlag.default('true'),
 
   /** Credits charged for a run on the user's own key (BYOM); the model cost is theirs. */
   BYOM_PLATFORM_FEE: z.coerce.number().int().min(0).default(0),

@@ -40,7 +40,7 @@ async function main(logger: Logger) {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createWorker({ config, keyring, connection, activities: createActivities({ config, prisma, keyring, logger }) });
   const client = createTemporalClient(config, keyring);
-  await ensureSchedules(client, config);
+  if (config.WORKER_ENSURE_SCHEDULES) await ensureSchedules(client, config);
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, finishes in-flight tasks, then resolves.
   await worker.run();
