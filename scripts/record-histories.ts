@@ -9,16 +9,38 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../src/activities';
 import { clawBackCreditsWorkflow, purchaseCreditsWorkflow, releaseExpiredReservationsWorkflow } from '../src/workflows/credits';
+import { runToolWorkflow } from '../src/workflows/executions';
+import { admissionUpdate } from '../src/shared';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
 import { freePort, startTemporalDevServer } from './lib/dev-services';
 
 const OUT = path.join(ROOT, 'test', 'fixtures', 'histories');
 
-const standIns: Pick<Activities, 'creditPurchase' | 'applyClawbacks' | 'releaseExpiredReservations'> = {
+let modelRejects = false;
+
+const standIns: Activities = {
+  async startExecution() {
+    return { accountId: 'acct-recorded', toolId: 'tool-recorded', model: 'gpt-4o-mini', reservedCredits: 10, byom: false };
+  },
+  async reserveCredits() {
+    return { amount: 10, expiresAt: '2026-01-01T00:00:00.000Z' };
+  },
+  async callModel() {
+    if (modelRejects) throw ApplicationFailure.create({ type: 'model_rejected_request', message: 'rejected (400)', nonRetryable: true });
+    return { promptTokens: 120, completionTokens: 30 };
+  },
+  async captureCredits() {
+    return { captured: 1, released: 9 };
+  },
+  async releaseCredits() {
+    return { captured: 0, released: 10 };
+  },
+  async finishExecution() {},
   async creditPurchase() {
     return { credited: true, credits: 100 };
   },
@@ -43,16 +65,38 @@ async function main() {
       workflowsPath: require.resolve('../src/workflows'),
       activities: standIns,
     });
+    const toolRun = (name: string, rejects: boolean) => ({
+      name,
+      before: () => (modelRejects = rejects),
+      execute: async (workflowId: string) => {
+        const startWorkflowOperation = new WithStartWorkflowOperation(runToolWorkflow, {
+          workflowId,
+          taskQueue,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          args: [{ executionId: 'exec-recorded', modelTimeoutMs: 60_000, modelAttempts: 4, modelRetryInitialMs: 1000 }],
+        });
+        await client.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation });
+        await client.workflow.getHandle(workflowId).result();
+      },
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const simple = (name: string, fn: (...args: any[]) => Promise<unknown>, args: unknown[]) => ({
+      name,
+      before: () => undefined,
+      execute: (workflowId: string) => client.workflow.execute(fn, { taskQueue, workflowId, args }),
+    });
     const runs = [
-      { name: 'purchaseCreditsWorkflow', fn: purchaseCreditsWorkflow, args: ['cs_test_recorded'] as [string] },
-      { name: 'clawBackCreditsWorkflow', fn: clawBackCreditsWorkflow, args: ['pi_test_recorded'] as [string] },
-      { name: 'releaseExpiredReservationsWorkflow', fn: releaseExpiredReservationsWorkflow, args: [] as [] },
+      simple('purchaseCreditsWorkflow', purchaseCreditsWorkflow, ['cs_test_recorded']),
+      simple('clawBackCreditsWorkflow', clawBackCreditsWorkflow, ['pi_test_recorded']),
+      simple('releaseExpiredReservationsWorkflow', releaseExpiredReservationsWorkflow, []),
+      toolRun('runToolWorkflow-succeeded', false),
+      toolRun('runToolWorkflow-model-rejected', true),
     ];
     await worker.runUntil(async () => {
       for (const run of runs) {
         const workflowId = `record-${run.name}-${randomUUID()}`;
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        await client.workflow.execute(run.fn as any, { taskQueue, workflowId, args: run.args });
+        run.before();
+        await run.execute(workflowId);
         // The CLI writes the canonical proto JSON that Worker.runReplayHistories reads.
         const json = execFileSync(temporalBinary('cli'), ['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json'], {
           encoding: 'utf8',
