@@ -1,0 +1,215 @@
+// Tool runs per second and end-to-end latency over the real API (HTTP),
+// Temporal dev server, worker process and Postgres, against a local
+// OpenAI-compatible server with a fixed latency; with two baselines in the
+// same run: a bare Temporal workflow with the same number of activities, and
+// a direct model call. Orchestration overhead = end-to-end minus model latency.
+//   npm run bench            (all benchmarks)
+//   BENCH_RUNS=100 node --import tsx bench/executions.ts
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Keyring } from '../src/crypto/keyring';
+import { createPrisma } from '../src/db';
+import { createLedger } from '../src/credits/ledger';
+import { createAccountService } from '../src/accounts/service';
+import { createToolService } from '../src/tools/service';
+import { freePort, startTemporalDevServer, stopChild, waitForPort } from '../scripts/lib/dev-services';
+import { ROOT } from '../scripts/lib/temporal-binaries';
+import { startFakeOpenAI } from '../test/fakes/openai';
+import { benchDatabase, machine, markdownTable, percentile, writeBenchmarkSection } from './lib';
+import { bareWorkflow } from './workflows';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 120);
+const LATENCIES = [0, 200];
+const CONCURRENCY = [1, 8, 32];
+
+interface Sample {
+  latencies: number[];
+  seconds: number;
+}
+
+async function measure(concurrency: number, runs: number, once: (worker: number) => Promise<void>): Promise<Sample> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (next < runs) {
+        next += 1;
+        const t0 = performance.now();
+        await once(worker);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { latencies, seconds: (performance.now() - started) / 1000 };
+}
+
+const rate = (s: Sample) => s.latencies.length / s.seconds;
+const ms = (n: number) => n.toFixed(1);
+
+async function main() {
+  const db = await benchDatabase('sotally_bench_executions');
+  const temporal = await startTemporalDevServer({ port: await freePort(), headless: true });
+  const model = await startFakeOpenAI();
+  const keys = Keyring.generateSpec('v1');
+  const apiPort = await freePort();
+  const taskQueue = `bench-${randomUUID()}`;
+  const env = {
+    PATH: process.env.PATH,
+    PORT: String(apiPort),
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '20',
+    DATA_ENCRYPTION_KEYS: keys,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    OPENAI_API_KEY: 'sk-bench-platform-key-000000000',
+    OPENAI_BASE_URL: model.baseUrl,
+    EXECUTION_RATE_LIMIT_MAX: '100000000',
+    MAX_CONCURRENT_EXECUTIONS: '1000',
+    WORKER_ENSURE_SCHEDULES: 'false',
+    LOG_LEVEL: 'warn',
+  };
+  const children: ChildProcess[] = [];
+  const launch = (script: string) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(child);
+    return child;
+  };
+  launch('src/worker.ts');
+  launch('src/server.ts');
+  await waitForPort('127.0.0.1', apiPort, 60_000);
+
+  // Users with plenty of credits and Bearer tokens; one creator with one tool.
+  const prisma = createPrisma(db.url, 5);
+  const keyring = Keyring.parse(keys);
+  const accounts = createAccountService(prisma, { passwordCostLog2: 14, sessionTtlMs: 3_600_000 });
+  const ledger = createLedger(prisma, { reservationTtlMs: 3_600_000 });
+  const creator = await prisma.user.create({ data: { name: 'Bench creator', email: `creator-${randomUUID()}@bench.test`, passwordHash: 'x' } });
+  const tool = await createToolService(prisma, keyring).create(creator.id, {
+    name: 'Bench tool',
+    description: 'benchmark',
+    prompt: 'Reply to {{text}}',
+    inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+    model: 'gpt-4o-mini',
+    priceCredits: 10,
+  });
+  const tokens: string[] = [];
+  for (let i = 0; i < Math.max(...CONCURRENCY); i += 1) {
+    const user = await prisma.user.create({ data: { name: `Bench ${i}`, email: `bench-${i}-${randomUUID()}@bench.test`, passwordHash: 'x' } });
+    const sessionId = `cs_bench_${randomUUID()}`;
+    await prisma.creditPurchase.create({
+      data: { checkoutSessionId: sessionId, accountId: user.id, packageId: 'bench', credits: 10_000_000, amountCents: 1, currency: 'usd', checkoutUrl: 'https://x.test', paidAt: new Date() },
+    });
+    await ledger.creditPurchase(sessionId);
+    tokens.push((await accounts.createApiToken(user.id, 'bench')).token);
+  }
+
+  // Baseline worker (bare Temporal) in this process, on its own task queue.
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  const baselineQueue = `${taskQueue}-bare`;
+  const baselineWorker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: baselineQueue,
+    workflowsPath: require.resolve('./workflows'),
+    activities: { noop: async () => undefined, modelLatency: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) },
+  });
+  const baselineRunning = baselineWorker.run();
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  const openai = new OpenAI({ apiKey: 'sk-bench', baseURL: model.baseUrl, maxRetries: 0 });
+
+  const runTool = async (worker: number) => {
+    const res = await fetch(`http://127.0.0.1:${apiPort}/v1/tools/${tool.id}/executions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens[worker]}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: { text: 'hello' }, waitSeconds: 30 }),
+    });
+    const body = (await res.json()) as { status?: string };
+    if (res.status !== 200 || body.status !== 'succeeded') throw new Error(`run failed: ${res.status} ${JSON.stringify(body)}`);
+  };
+
+  // Warm up every path once.
+  await runTool(0);
+  await client.workflow.execute(bareWorkflow, { taskQueue: baselineQueue, workflowId: `bare-${randomUUID()}`, args: [0] });
+
+  const rows: (string | number)[][] = [];
+  let c1Overhead: { p50: number; p99: number } | undefined;
+  const ratios: number[] = [];
+  for (const latency of LATENCIES) {
+    model.latencyMs = latency;
+    for (const concurrency of CONCURRENCY) {
+      const runs = concurrency === 1 ? Math.min(RUNS, latency ? 40 : 80) : RUNS;
+      const platform = await measure(concurrency, runs, runTool);
+      const bare = await measure(concurrency, runs, () =>
+        client.workflow.execute(bareWorkflow, { taskQueue: baselineQueue, workflowId: `bare-${randomUUID()}`, args: [latency] }),
+      );
+      const direct = await measure(concurrency, runs, async () => {
+        await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Reply to hello' }] });
+      });
+      const overhead = platform.latencies.map((l) => l - latency);
+      const ratio = rate(platform) / rate(bare);
+      ratios.push(ratio);
+      if (concurrency === 1 && latency === 200) c1Overhead = { p50: percentile(overhead, 50), p99: percentile(overhead, 99) };
+      rows.push([
+        latency,
+        concurrency,
+        runs,
+        rate(platform).toFixed(1),
+        ms(percentile(platform.latencies, 50)),
+        ms(percentile(platform.latencies, 99)),
+        ms(percentile(overhead, 50)),
+        ms(percentile(overhead, 99)),
+        rate(bare).toFixed(1),
+        ms(percentile(bare.latencies, 50)),
+        rate(direct).toFixed(1),
+        ms(percentile(direct.latencies, 50)),
+        ratio.toFixed(2),
+      ]);
+      console.log(rows.at(-1)?.join('\t'));
+    }
+  }
+
+  const table = markdownTable(
+    ['model ms', 'concurrency', 'runs', 'runs/s', 'e2e p50', 'e2e p99', 'overhead p50', 'overhead p99', 'bare Temporal/s', 'bare p50', 'direct model/s', 'direct p50', 'runs/s ÷ bare'],
+    rows,
+  );
+  console.log(`\n${table}`);
+  writeBenchmarkSection(
+    'executions',
+    `## Tool runs (\`bench/executions.ts\`)
+
+Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}. Everything on one machine: the API and the worker as
+their own processes (as \`npm start\` runs them), a Temporal dev server (SQLite), Postgres ${process.env.DATABASE_URL ? 'from DATABASE_URL' : 'embedded (18)'},
+a local OpenAI-compatible server answering after a fixed latency, and the load generator. A run is
+\`POST /v1/tools/:id/executions\` with \`waitSeconds\` (update-with-start, then waiting for the result) until it answers 200
+\`succeeded\`; each concurrent client is its own user. Latencies in ms. "overhead" = end-to-end minus the model's latency.
+"bare Temporal" runs a workflow with the same five activities (no-ops, one waiting the model's latency) from a client in
+the load generator's process; "direct model" calls the model server with the \`openai\` library.
+
+${table}
+
+Targets (issue 4): overhead at concurrency 1 ≤ 25 ms p50 / ≤ 100 ms p99 (measured at 200 ms model latency:
+${c1Overhead ? `${ms(c1Overhead.p50)} / ${ms(c1Overhead.p99)}` : 'n/a'}); throughput ≥ 0.7 × bare Temporal (measured ratios: ${ratios.map((r) => r.toFixed(2)).join(', ')}).
+`,
+  );
+
+  baselineWorker.shutdown();
+  await baselineRunning;
+  await connection.close();
+  await nativeConnection.close();
+  await prisma.$disconnect();
+  for (const child of children) await stopChild(child);
+  await model.close();
+  await temporal.stop();
+  await db.stop();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
