@@ -17,3 +17,5 @@ export async function bareWorkflow(latencyMs: number): Promise<void> {
   await noop();
   await noop();
 }
+
+export async function emptyWorkflow(): Promise<void> {}

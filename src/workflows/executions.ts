@@ -6,11 +6,14 @@
 // through here: inputs, outputs and keys stay in Postgres, encrypted.
 import {
   ActivityFailure,
+  type ActivityOptions,
   ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -36,10 +39,21 @@ export interface RunToolInput {
   modelRetryInitialMs: number;
 }
 
-const bookkeeping = proxyActivities<Activities>({
+const bookkeepingOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', maximumInterval: '30s', nonRetryableErrorTypes: [...LEDGER_FAILURE_TYPES, ...MODEL_FAILURE_TYPES] },
-});
+};
+
+/**
+ * The short database steps (start, hold, capture, release, finish) run as local
+ * activities: in the worker that runs the workflow task, with no round trip
+ * through the Temporal server per step (docs/BENCHMARKS.md shows what that bought).
+ * Histories recorded before this change used regular activities: `patched`
+ * keeps them replaying the old way.
+ */
+const LOCAL_BOOKKEEPING_PATCH = 'local-bookkeeping-activities';
+const remoteBookkeeping = proxyActivities<Activities>(bookkeepingOptions);
+const localBookkeeping = proxyLocalActivities<Activities>(bookkeepingOptions);
 
 function failureOf(err: unknown): { code: string; message: string } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -72,6 +86,7 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
     },
   });
   const { executionId } = input;
+  const bookkeeping = patched(LOCAL_BOOKKEEPING_PATCH) ? localBookkeeping : remoteBookkeeping;
 
   const plan = await bookkeeping.startExecution(executionId);
   const held = plan.reservedCredits;
