@@ -19,35 +19,12 @@ import { createToolService } from '../src/tools/service';
 import { freePort, startTemporalDevServer, stopChild, waitForPort } from '../scripts/lib/dev-services';
 import { ROOT } from '../scripts/lib/temporal-binaries';
 import { startFakeOpenAI } from '../test/fakes/openai';
-import { benchDatabase, machine, markdownTable, percentile, writeBenchmarkSection } from './lib';
+import { benchDatabase, machine, markdownTable, measure, percentile, writeBenchmarkSection, type Sample } from './lib';
 import { bareWorkflow } from './workflows';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 120);
 const LATENCIES = [0, 200];
 const CONCURRENCY = [1, 8, 32];
-
-interface Sample {
-  latencies: number[];
-  seconds: number;
-}
-
-async function measure(concurrency: number, runs: number, once: (worker: number) => Promise<void>): Promise<Sample> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      while (next < runs) {
-        next += 1;
-        const t0 = performance.now();
-        await once(worker);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  return { latencies, seconds: (performance.now() - started) / 1000 };
-}
 
 const rate = (s: Sample) => s.latencies.length / s.seconds;
 const ms = (n: number) => n.toFixed(1);

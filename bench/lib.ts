@@ -45,3 +45,28 @@ export function writeBenchmarkSection(name: string, body: string): void {
 export function machine(): string {
   return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
+
+export interface Sample {
+  /** Sorted, in ms. */
+  latencies: number[];
+  seconds: number;
+}
+
+/** Runs `once` `runs` times from `concurrency` concurrent loops; `once` gets its loop's index. */
+export async function measure(concurrency: number, runs: number, once: (loop: number) => Promise<unknown>): Promise<Sample> {
+  const latencies: number[] = [];
+  let started = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, loop) => {
+      while (started < runs) {
+        started += 1;
+        const t = performance.now();
+        await once(loop);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { latencies, seconds: (performance.now() - t0) / 1000 };
+}

@@ -2,13 +2,13 @@
 // (the same code the execution workflow's activity calls):
 //   - one account under contention (every reservation locks the same row),
 //   - many accounts (no shared row; the pool and the database are the limit),
-// at several concurrencies. Each reservation is one transaction: lock the
-// reservation id, conditional UPDATE of the balance, INSERT the hold and the
-// ledger entry.
+// at several concurrencies. Each reservation is a look-up of the execution id
+// and one statement (conditional UPDATE of the balance, INSERT of the hold and
+// of the ledger entry).
 import { randomUUID } from 'node:crypto';
 import { createPrisma } from '../src/db';
 import { createLedger } from '../src/credits/ledger';
-import { benchDatabase, machine, markdownTable, percentile, writeBenchmarkSection } from './lib';
+import { benchDatabase, machine, markdownTable, measure, percentile, writeBenchmarkSection } from './lib';
 
 const OPS_PER_RUN = Number(process.env.BENCH_RESERVATIONS ?? 2000);
 const CONCURRENCY = [1, 8, 32];
@@ -32,22 +32,12 @@ async function main() {
   const rows: (string | number)[][] = [];
   for (const scenario of ['one account', '64 accounts'] as const) {
     for (const concurrency of CONCURRENCY) {
-      const latencies: number[] = [];
-      let next = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: concurrency }, async (_, worker) => {
-          while (next < OPS_PER_RUN) {
-            next += 1;
-            const accountId = scenario === 'one account' ? (accounts[0] as string) : (accounts[(worker + next) % accounts.length] as string);
-            const t0 = performance.now();
-            await ledger.reserve({ accountId, executionId: randomUUID(), amount: 1 });
-            latencies.push(performance.now() - t0);
-          }
-        }),
-      );
-      const seconds = (performance.now() - started) / 1000;
-      latencies.sort((a, b) => a - b);
+      let turn = 0;
+      const { latencies, seconds } = await measure(concurrency, OPS_PER_RUN, async (worker) => {
+        turn += 1;
+        const accountId = scenario === 'one account' ? (accounts[0] as string) : (accounts[(worker + turn) % accounts.length] as string);
+        await ledger.reserve({ accountId, executionId: randomUUID(), amount: 1 });
+      });
       rows.push([scenario, concurrency, latencies.length, Math.round(latencies.length / seconds), percentile(latencies, 50).toFixed(1), percentile(latencies, 99).toFixed(1)]);
       console.log(rows.at(-1)?.join('\t'));
     }
@@ -64,7 +54,7 @@ async function main() {
   console.log(`\n${table}`);
   writeBenchmarkSection(
     'reservations',
-    `## Credit reservations (\`bench/reservations.ts\`)\n\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine()}; Postgres ${process.env.DATABASE_URL ? 'from DATABASE_URL' : 'embedded (18)'} on the same machine, pool of 32 connections. Each reservation is one transaction (row lock on the reservation id, conditional balance UPDATE, hold + ledger INSERTs). After the run every balance still equals its ledger sums.\n\n${table}\n`,
+    `## Credit reservations (\`bench/reservations.ts\`)\n\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine()}; Postgres ${process.env.DATABASE_URL ? 'from DATABASE_URL' : 'embedded (18)'} on the same machine, pool of 32 connections. Each reservation is a look-up of the execution id, then one SQL statement (conditional balance UPDATE, hold INSERT, ledger INSERT in a CTE; the account row lock serialises holds on one account). After the run every balance still equals its ledger sums.\n\n${table}\n`,
   );
   await prisma.$disconnect();
   await db.stop();

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Router } from 'express';
-import { z } from '../api/zod';
 import type { RouteRegistrar } from '../api/router';
+import { idParams } from '../api/params';
 import { clearSessionCookies, setSessionCookies } from '../api/auth';
 import { csrfTokenFor } from './credentials';
 import { afterCursor, decodeCursor, pageOf, pageQuery, toPage } from '../api/pagination';
@@ -18,8 +18,6 @@ import {
   User,
   UserEnvelope,
 } from './schemas';
-
-const idParams = z.object({ id: z.string().uuid() }).strict();
 
 export function registerAccountRoutes(
   route: RouteRegistrar,

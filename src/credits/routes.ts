@@ -1,6 +1,6 @@
 import { z } from '../api/zod';
 import type { RouteRegistrar } from '../api/router';
-import { AppError } from '../api/errors';
+import { idempotencyKeyOf } from '../api/params';
 import { afterCursor, decodeCursor, pageOf, pageQuery, toPage } from '../api/pagination';
 import type { Ledger } from './ledger';
 import type { CreditsService } from './service';
@@ -21,7 +21,6 @@ const Entry = z
   .openapi('LedgerEntry');
 const CheckoutBody = z.object({ packageId: z.string().min(1).max(40) }).strict().openapi('CheckoutRequest');
 const Checkout = z.object({ sessionId: z.string(), url: z.string().url() });
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function registerCreditRoutes(route: RouteRegistrar, credits: CreditsService, ledger: Ledger) {
   route({
@@ -84,10 +83,7 @@ export function registerCreditRoutes(route: RouteRegistrar, credits: CreditsServ
     responses: { 201: Checkout },
     errors: { 404: 'package_not_found', 409: 'idempotency_key_reused', 503: 'payments_unavailable' },
     handler: async ({ req, principal, body }) => {
-      const key = req.header('idempotency-key');
-      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-        throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
-      }
+      const key = idempotencyKeyOf(req);
       return { status: 201, body: await credits.createCheckout(principal.userId, body.packageId, key) };
     },
   });

@@ -1,7 +1,7 @@
 import type { RequestHandler, Router } from 'express';
 import { z } from '../api/zod';
 import type { RouteRegistrar } from '../api/router';
-import { AppError } from '../api/errors';
+import { idParams, idempotencyKeyOf } from '../api/params';
 import { afterCursor, decodeCursor, pageOf, pageQuery, toPage } from '../api/pagination';
 import type { ExecutionService } from './service';
 
@@ -30,9 +30,6 @@ const ExecutionSummary = z.object(Summary).openapi('ExecutionSummary');
 const Execution = z.object({ ...Summary, inputs: z.unknown(), output: z.string().nullable() }).openapi('Execution');
 const Started = z.object({ id: z.string().uuid(), status: Status });
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-const idParams = z.object({ id: z.string().uuid() }).strict();
-
 export function registerExecutionRoutes(route: RouteRegistrar, router: Router, executions: ExecutionService, startLimiter: RequestHandler) {
   router.post('/v1/tools/:id/executions', startLimiter);
 
@@ -53,10 +50,7 @@ export function registerExecutionRoutes(route: RouteRegistrar, router: Router, e
       429: 'rate_limited | too_many_running',
     },
     handler: async ({ req, principal, params, body }) => {
-      const key = req.header('idempotency-key');
-      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-        throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
-      }
+      const key = idempotencyKeyOf(req);
       const execution = await executions.start(principal.userId, params.id, body, key);
       const finished = execution.status === 'succeeded' || execution.status === 'failed';
       if (finished && body.waitSeconds) return { status: 200, body: executions.view(execution, true) };

@@ -45,6 +45,7 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
     if (!validate) {
       // Inputs are exactly the declared properties: nothing extra reaches the prompt.
       validate = ajv.compile({ ...schema, additionalProperties: false });
+      if (validators.size >= 1000) validators.clear(); // bounded: recompiling is cheap
       validators.set(cacheKey, validate);
     }
     return validate;
@@ -82,14 +83,15 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
     view,
 
     async start(userId: string, toolId: string, input: { inputs: Record<string, unknown>; providerKeyId?: string; waitSeconds?: number }, idempotencyKey?: string) {
-      if (idempotencyKey) {
-        const earlier = await prisma.execution.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } });
-        if (earlier) {
-          if (earlier.toolId !== toolId) throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for another request');
-          await waitForResult(earlier.id, (input.waitSeconds ?? 0) * 1000);
-          return prisma.execution.findUniqueOrThrow({ where: { id: earlier.id } });
-        }
-      }
+      const replay = async (earlier: Execution) => {
+        if (earlier.toolId !== toolId) throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for another request');
+        await waitForResult(earlier.id, (input.waitSeconds ?? 0) * 1000);
+        return prisma.execution.findUniqueOrThrow({ where: { id: earlier.id } });
+      };
+      const findEarlier = () =>
+        idempotencyKey ? prisma.execution.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } }) : Promise.resolve(null);
+      const earlier = await findEarlier();
+      if (earlier) return replay(earlier);
       const tool = await tools.get(toolId);
       const validate = validatorFor(tool.id, tool.updatedAt, tool.inputSchema as unknown as InputSchema);
       if (!validate(input.inputs)) {
@@ -108,20 +110,28 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
 
       const id = randomUUID();
       const now = new Date();
-      const execution = await prisma.execution.create({
-        data: {
-          id,
-          userId,
-          toolId,
-          providerKeyId: input.providerKeyId ?? null,
-          model: tool.model,
-          reservedCredits: input.providerKeyId ? config.BYOM_PLATFORM_FEE : tool.priceCredits,
-          inputsCiphertext: keyring.encrypt(JSON.stringify(input.inputs), executionAad.inputs(id)),
-          idempotencyKey: idempotencyKey ?? null,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + config.EXECUTION_RETENTION),
-        },
-      });
+      let execution: Execution;
+      try {
+        execution = await prisma.execution.create({
+          data: {
+            id,
+            userId,
+            toolId,
+            providerKeyId: input.providerKeyId ?? null,
+            model: tool.model,
+            reservedCredits: input.providerKeyId ? config.BYOM_PLATFORM_FEE : tool.priceCredits,
+            inputsCiphertext: keyring.encrypt(JSON.stringify(input.inputs), executionAad.inputs(id)),
+            idempotencyKey: idempotencyKey ?? null,
+            createdAt: now,
+            expiresAt: new Date(now.getTime() + config.EXECUTION_RETENTION),
+          },
+        });
+      } catch (err) {
+        // The same Idempotency-Key raced in twice: the other request created the run.
+        const winner = await findEarlier();
+        if (winner) return replay(winner);
+        throw err;
+      }
 
       const startOperation = new WithStartWorkflowOperation(runToolWorkflow, {
         workflowId: executionWorkflowId(id),

@@ -1,5 +1,6 @@
 import { z } from '../api/zod';
 import type { RouteRegistrar } from '../api/router';
+import { idParams } from '../api/params';
 import { afterCursor, decodeCursor, pageOf, pageQuery, toPage } from '../api/pagination';
 import { toProviderKeyView, type ProviderKeyService } from './service';
 
@@ -17,8 +18,6 @@ const AddProviderKeyBody = z
 const ProviderKey = z
   .object({ id: z.string().uuid(), provider: z.string(), label: z.string().nullable(), masked: z.string(), createdAt: z.date() })
   .openapi('ProviderKey');
-
-const idParams = z.object({ id: z.string().uuid() }).strict();
 
 export function registerProviderKeyRoutes(route: RouteRegistrar, keys: ProviderKeyService) {
   route({

@@ -1,10 +1,8 @@
-import { z } from '../api/zod';
 import type { RouteRegistrar } from '../api/router';
+import { idParams } from '../api/params';
 import { decodeCursor, pageOf, toPage } from '../api/pagination';
 import type { ToolService } from './service';
 import { CreateToolBody, ListToolsQuery, ToolEnvelope, Tool, UpdateToolBody } from './schemas';
-
-const idParams = z.object({ id: z.string().uuid() }).strict();
 
 export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
   route({
