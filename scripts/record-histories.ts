@@ -15,6 +15,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../src/activities';
 import { clawBackCreditsWorkflow, purchaseCreditsWorkflow, releaseExpiredReservationsWorkflow } from '../src/workflows/credits';
 import { runToolWorkflow } from '../src/workflows/executions';
+import { executionRetentionWorkflow, sweepExpiredExecutionsWorkflow } from '../src/workflows/retention';
 import { admissionUpdate } from '../src/shared';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
 import { freePort, startTemporalDevServer } from './lib/dev-services';
@@ -41,6 +42,12 @@ const standIns: Activities = {
     return { captured: 0, released: 10 };
   },
   async finishExecution() {},
+  async purgeExecutionData() {
+    return { purged: true };
+  },
+  async sweepExpiredExecutions() {
+    return 0;
+  },
   async creditPurchase() {
     return { credited: true, credits: 100 };
   },
@@ -73,7 +80,15 @@ async function main() {
           workflowId,
           taskQueue,
           workflowIdConflictPolicy: 'USE_EXISTING',
-          args: [{ executionId: 'exec-recorded', modelTimeoutMs: 60_000, modelAttempts: 4, modelRetryInitialMs: 1000 }],
+          args: [
+            {
+              executionId: `exec-${name}`,
+              modelTimeoutMs: 60_000,
+              modelAttempts: 4,
+              modelRetryInitialMs: 1000,
+              expiresAt: new Date(Date.now() + 500).toISOString(),
+            },
+          ],
         });
         await client.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation });
         await client.workflow.getHandle(workflowId).result();
@@ -89,6 +104,8 @@ async function main() {
       simple('purchaseCreditsWorkflow', purchaseCreditsWorkflow, ['cs_test_recorded']),
       simple('clawBackCreditsWorkflow', clawBackCreditsWorkflow, ['pi_test_recorded']),
       simple('releaseExpiredReservationsWorkflow', releaseExpiredReservationsWorkflow, []),
+      simple('executionRetentionWorkflow', executionRetentionWorkflow, [{ executionId: 'exec-recorded', expiresAt: new Date(Date.now() + 300).toISOString() }]),
+      simple('sweepExpiredExecutionsWorkflow', sweepExpiredExecutionsWorkflow, []),
       toolRun('runToolWorkflow-succeeded', false),
       toolRun('runToolWorkflow-model-rejected', true),
     ];

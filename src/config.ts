@@ -88,6 +88,8 @@ const envSchema = z.object({
     }),
 
   EXECUTION_RETENTION: durationSchema.default('90d'),
+  /** How often the retention safety-net sweep runs (a Temporal Schedule). */
+  RETENTION_SWEEP_INTERVAL: durationSchema.default('1d'),
   ERASURE_GRACE: durationSchema.default('7d'),
   ERASURE_DEADLINE: durationSchema.default('30d'),
   BREACH_NOTIFY_DEADLINE: durationSchema.default('72h'),

@@ -1,7 +1,8 @@
 // Prometheus metrics (prom-client). One registry per process, passed in, so
 // tests can build several apps without clashing on metric names.
 import type { RequestHandler } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PrismaClient } from '@prisma/client';
 
 export function createMetricsRegistry(withDefaults = true): Registry {
   const registry = new Registry();
@@ -34,4 +35,28 @@ export function httpMetrics(registry: Registry): RequestHandler {
     });
     next();
   };
+}
+
+/**
+ * Retention health, read from Postgres at scrape time (the sweep runs in a worker):
+ * how many expired records the last sweep had to purge. Healthy: 0.
+ */
+export function retentionMetrics(registry: Registry, prisma: PrismaClient): void {
+  new Gauge({
+    name: 'sotally_retention_sweep_last_found',
+    help: 'Expired execution records still holding data at the last retention sweep (0 when every timer fired)',
+    registers: [registry],
+    async collect() {
+      const last = await prisma.retentionSweep.findFirst({ orderBy: { ranAt: 'desc' } });
+      this.set(last?.found ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'sotally_retention_overdue_records',
+    help: 'Execution records past their expiry that still hold inputs or output right now',
+    registers: [registry],
+    async collect() {
+      this.set(await prisma.execution.count({ where: { expiresAt: { lte: new Date() }, purgedAt: null } }));
+    },
+  });
 }

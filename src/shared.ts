@@ -1,7 +1,7 @@
 // What the API, the worker and workflow code share: task queues, workflow
 // ids, search attributes, failure types, and signal / query / update definitions.
 // Pure TypeScript with no Node imports: it is bundled into workflow code.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 /** Search attributes registered on the Temporal server (start-dev --search-attribute). */
@@ -34,6 +34,7 @@ export const workflowIds = {
 
 export const SCHEDULE_IDS = {
   releaseExpiredReservations: 'release-expired-reservations',
+  sweepExpiredExecutions: 'sweep-expired-executions',
 } as const;
 
 // --- Tool executions ---------------------------------------------------------
@@ -77,3 +78,18 @@ export function costOfRun(
   const raw = (usage.promptTokens * price.creditsPer1kInputTokens + usage.completionTokens * price.creditsPer1kOutputTokens) / 1000;
   return Math.min(held, Math.max(1, Math.ceil(raw)));
 }
+
+// --- Retention ---------------------------------------------------------------
+
+export const retentionWorkflowId = (executionId: string) => `execution-retention-${executionId}`;
+
+/** Early deletion by the user: purge now instead of at expiry. */
+export const purgeNowSignal = defineSignal('purgeNow');
+
+export interface RetentionState {
+  executionId: string;
+  expiresAt: string;
+  purgedAt: string | null;
+}
+/** When will (or did) this record's data be destroyed? */
+export const retentionQuery = defineQuery<RetentionState>('retention');

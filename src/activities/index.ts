@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import { createLedger } from '../credits/ledger';
 import { createCreditActivities } from './credits';
 import { createExecutionActivities } from './executions';
+import { createRetentionActivities } from './retention';
 
 export interface ActivityDeps {
   config: Config;
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCreditActivities(ledger),
     ...createExecutionActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

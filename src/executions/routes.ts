@@ -23,6 +23,7 @@ const Summary = {
   createdAt: z.date(),
   finishedAt: z.date().nullable(),
   expiresAt: z.date(),
+  purgedAt: z.date().nullable().openapi({ description: 'set once inputs and output were destroyed (expiry or deletion); content is then null' }),
   usage: z.object({ promptTokens: z.number().int(), completionTokens: z.number().int() }).nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 };
@@ -32,6 +33,7 @@ const Started = z.object({ id: z.string().uuid(), status: Status });
 
 export function registerExecutionRoutes(route: RouteRegistrar, router: Router, executions: ExecutionService, startLimiter: RequestHandler) {
   router.post('/v1/tools/:id/executions', startLimiter);
+  registerExecutionDeletion(route, executions);
 
   route({
     method: 'post',
@@ -82,5 +84,22 @@ export function registerExecutionRoutes(route: RouteRegistrar, router: Router, e
     responses: { 200: Execution },
     errors: { 404: 'not_found' },
     handler: async ({ principal, params }) => ({ status: 200, body: executions.view(await executions.getOwn(principal.userId, params.id), true) }),
+  });
+}
+
+function registerExecutionDeletion(route: RouteRegistrar, executions: ExecutionService) {
+  route({
+    method: 'delete',
+    path: '/v1/executions/:id',
+    summary: 'Delete a finished run\'s inputs and output now, before their expiry',
+    tags: ['executions'],
+    access: 'user',
+    params: idParams,
+    responses: { 204: null },
+    errors: { 404: 'not_found', 409: 'execution_running' },
+    handler: async ({ principal, params }) => {
+      await executions.deleteData(principal.userId, params.id);
+      return { status: 204 };
+    },
   });
 }

@@ -4,12 +4,13 @@
 // the credits were held (402 otherwise), without polling.
 import { randomUUID } from 'node:crypto';
 import type { Execution, PrismaClient } from '@prisma/client';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import Ajv, { type ValidateFunction } from 'ajv';
 import type { Config } from '../config';
 import type { Keyring } from '../crypto/keyring';
 import { AppError, notFound } from '../api/errors';
-import { admissionUpdate, executionWorkflowId, SEARCH_ATTRIBUTE_KEYS } from '../shared';
+import { admissionUpdate, executionWorkflowId, purgeNowSignal, retentionWorkflowId, SEARCH_ATTRIBUTE_KEYS } from '../shared';
+import { purgeExecutionData } from '../retention/purge';
 import { runToolWorkflow } from '../workflows/executions';
 import type { ToolService } from '../tools/service';
 import type { ProviderKeyService } from '../provider-keys/service';
@@ -61,6 +62,7 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
       createdAt: execution.createdAt,
       finishedAt: execution.finishedAt,
       expiresAt: execution.expiresAt,
+      purgedAt: execution.purgedAt,
       usage:
         execution.promptTokens === null ? null : { promptTokens: execution.promptTokens, completionTokens: execution.completionTokens ?? 0 },
       error: execution.errorCode ? { code: execution.errorCode, message: execution.errorMessage ?? '' } : null,
@@ -143,6 +145,7 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
             modelTimeoutMs: config.MODEL_TIMEOUT,
             modelAttempts: config.MODEL_CALL_ATTEMPTS,
             modelRetryInitialMs: config.MODEL_RETRY_INITIAL_INTERVAL,
+            expiresAt: execution.expiresAt.toISOString(),
           },
         ],
         typedSearchAttributes: [
@@ -162,6 +165,22 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
 
     list(userId: string, after: object, limit: number) {
       return prisma.execution.findMany({ where: { userId, ...after }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit + 1 });
+    },
+
+    /** Early deletion: destroys the run's inputs and output now and ends its retention timer. */
+    async deleteData(userId: string, id: string) {
+      const execution = await prisma.execution.findFirst({ where: { id, userId } });
+      if (!execution) throw notFound('execution');
+      if (execution.status === 'pending' || execution.status === 'running') {
+        throw new AppError(409, 'execution_running', 'this run has not finished yet; delete it once it has');
+      }
+      await purgeExecutionData(prisma, id);
+      try {
+        await temporal.workflow.getHandle(retentionWorkflowId(id)).signal(purgeNowSignal);
+      } catch (err) {
+        // No timer to end (already fired, or a run from before timers): the data is gone either way.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
     },
 
     /** The caller's execution, or 404 (also for someone else's id). */

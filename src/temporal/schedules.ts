@@ -4,8 +4,11 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type Schedu
 import type { Config } from '../config';
 import { SCHEDULE_IDS } from '../shared';
 import { releaseExpiredReservationsWorkflow } from '../workflows/credits';
+import { sweepExpiredExecutionsWorkflow } from '../workflows/retention';
 
-export function scheduleDefinitions(config: Pick<Config, 'RESERVATION_SWEEP_INTERVAL' | 'TEMPORAL_TASK_QUEUE'>): ScheduleOptions[] {
+type ScheduleConfig = Pick<Config, 'RESERVATION_SWEEP_INTERVAL' | 'RETENTION_SWEEP_INTERVAL' | 'TEMPORAL_TASK_QUEUE'>;
+
+export function scheduleDefinitions(config: ScheduleConfig): ScheduleOptions[] {
   return [
     {
       scheduleId: SCHEDULE_IDS.releaseExpiredReservations,
@@ -18,11 +21,23 @@ export function scheduleDefinitions(config: Pick<Config, 'RESERVATION_SWEEP_INTE
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
     },
+    {
+      scheduleId: SCHEDULE_IDS.sweepExpiredExecutions,
+      spec: { intervals: [{ every: config.RETENTION_SWEEP_INTERVAL }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: sweepExpiredExecutionsWorkflow,
+        workflowId: SCHEDULE_IDS.sweepExpiredExecutions,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+      },
+      // A missed sweep (cluster down) still runs when it is back.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1d' },
+    },
   ];
 }
 
 /** Creates each schedule, or updates its spec and action when it already exists. Safe to run from every replica. */
-export async function ensureSchedules(client: Client, config: Pick<Config, 'RESERVATION_SWEEP_INTERVAL' | 'TEMPORAL_TASK_QUEUE'>): Promise<void> {
+export async function ensureSchedules(client: Client, config: ScheduleConfig): Promise<void> {
   for (const options of scheduleDefinitions(config)) {
     try {
       await client.schedule.create(options);

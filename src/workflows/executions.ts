@@ -11,10 +11,12 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -24,12 +26,14 @@ import {
   executionPhaseQuery,
   LEDGER_FAILURE_TYPES,
   MODEL_FAILURE_TYPES,
+  retentionWorkflowId,
   SEARCH_ATTRIBUTE_KEYS,
   type Admission,
   type ExecutionOutcome,
   type ExecutionPhase,
 } from '../shared';
 import { DEFAULT_MODEL_PRICES } from '../tools/models';
+import { executionRetentionWorkflow } from './retention';
 
 export interface RunToolInput {
   executionId: string;
@@ -37,6 +41,8 @@ export interface RunToolInput {
   modelTimeoutMs: number;
   modelAttempts: number;
   modelRetryInitialMs: number;
+  /** When the record's data must be destroyed (ISO); starts its retention timer. */
+  expiresAt?: string;
 }
 
 const bookkeepingOptions: ActivityOptions = {
@@ -52,6 +58,8 @@ const bookkeepingOptions: ActivityOptions = {
  * keeps them replaying the old way.
  */
 const LOCAL_BOOKKEEPING_PATCH = 'local-bookkeeping-activities';
+/** Runs recorded before retention timers existed start none (the sweep covers them). */
+const RETENTION_TIMER_PATCH = 'retention-timer-child';
 const remoteBookkeeping = proxyActivities<Activities>(bookkeepingOptions);
 const localBookkeeping = proxyLocalActivities<Activities>(bookkeepingOptions);
 
@@ -88,6 +96,23 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
   const { executionId } = input;
   const bookkeeping = patched(LOCAL_BOOKKEEPING_PATCH) ? localBookkeeping : remoteBookkeeping;
 
+  // The record's retention timer: a child that outlives this run (ABANDON) and
+  // destroys the data at expiry. Started first and awaited only before
+  // returning, so it adds nothing to the run's critical path. Should the process
+  // die before this point, the record exists and the retention sweep purges it.
+  const retentionTimer =
+    input.expiresAt && patched(RETENTION_TIMER_PATCH)
+      ? startChild(executionRetentionWorkflow, {
+          workflowId: retentionWorkflowId(executionId),
+          args: [{ executionId, expiresAt: input.expiresAt }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [
+            { key: SEARCH_ATTRIBUTE_KEYS.executionId, value: executionId },
+            { key: SEARCH_ATTRIBUTE_KEYS.expiresAt, value: new Date(input.expiresAt) },
+          ],
+        })
+      : undefined;
+
   const plan = await bookkeeping.startExecution(executionId);
   const held = plan.reservedCredits;
   enter('reserving');
@@ -99,6 +124,7 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
       admission = { admitted: false, code, message };
       enter('failed');
       await bookkeeping.finishExecution({ executionId, status: 'failed', costCredits: 0, errorCode: code, errorMessage: message });
+      await retentionTimer;
       return { status: 'failed', costCredits: 0, errorCode: code };
     }
   }
@@ -114,6 +140,7 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
     if (held > 0) await bookkeeping.captureCredits({ executionId, actual: cost });
     await bookkeeping.finishExecution({ executionId, status: 'succeeded', costCredits: cost });
     enter('succeeded');
+    await retentionTimer;
     return { status: 'succeeded', costCredits: cost };
   } catch (err) {
     const { code, message } = failureOf(err);
@@ -130,6 +157,7 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
       await bookkeeping.finishExecution({ executionId, status: 'failed', costCredits: 0, errorCode: code, errorMessage: message });
     });
     enter('failed');
+    await retentionTimer;
     return { status: 'failed', costCredits: 0, errorCode: code };
   }
 }

@@ -2,3 +2,4 @@
 // it). Every workflow is exported from here; the worker bundles this file.
 export * from './credits';
 export * from './executions';
+export * from './retention';

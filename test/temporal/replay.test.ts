@@ -17,7 +17,7 @@ beforeAll(async () => {
 }, 60_000);
 
 it('has recorded histories to replay', () => {
-  expect(files.length).toBeGreaterThanOrEqual(7);
+  expect(files.length).toBeGreaterThanOrEqual(11);
 });
 
 it('replays every recorded history without a determinism error', async () => {
