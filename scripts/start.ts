@@ -11,7 +11,7 @@ import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { Keyring } from '../src/crypto/keyring';
 import { createPrisma } from '../src/db';
-import { ensureDatabase, migrateDatabase, startEmbeddedPostgres, startTemporalDevServer, stopChild } from './lib/dev-services';
+import { ensureDatabase, migrateDatabase, setNamespaceRetention, startEmbeddedPostgres, startTemporalDevServer, stopChild } from './lib/dev-services';
 import { ROOT } from './lib/temporal-binaries';
 import { seedDemo, DEMO_CREATOR_EMAIL } from './seed';
 
@@ -100,6 +100,10 @@ async function main() {
       });
       children.push(temporal.child);
       started.push({ name: 'temporal', stop: temporal.stop });
+      // Closed workflow histories must not outlive the privacy policy: keep them only briefly.
+      const retention = env.TEMPORAL_NAMESPACE_RETENTION ?? '7d';
+      setNamespaceRetention(temporal.address, env.TEMPORAL_NAMESPACE ?? 'default', retention);
+      say(`namespace retention for closed workflows: ${retention}`);
       env.TEMPORAL_ADDRESS = temporal.address;
       temporalUiUrl = temporal.uiUrl;
       env.TEMPORAL_UI_ORIGIN ??= `http://localhost:${uiPort}`;

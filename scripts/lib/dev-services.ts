@@ -206,3 +206,10 @@ export function schemaDiff(from: string[], databaseUrl: string): string {
     .filter((line) => !line.startsWith('Loaded Prisma config'))
     .join('\n');
 }
+
+/** `temporal operator namespace update --retention`: how long closed workflow histories are kept. */
+export function setNamespaceRetention(address: string, namespace: string, retention: string): void {
+  execFileSync(temporalBinary('cli'), ['operator', 'namespace', 'update', '--namespace', namespace, '--retention', retention, '--address', address], {
+    stdio: 'ignore',
+  });
+}

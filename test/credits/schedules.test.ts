@@ -24,7 +24,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await client.schedule.getHandle(SCHEDULE_IDS.releaseExpiredReservations).delete().catch(() => undefined);
+  for (const id of Object.values(SCHEDULE_IDS)) await client.schedule.getHandle(id).delete().catch(() => undefined);
   await client.connection.close();
   await worker.stop();
   await closeTestPrisma();
