@@ -44,8 +44,11 @@ export function authenticate(prisma: PrismaClient, csrfExempt: (req: Request) =>
       });
       if (!token || token.revokedAt) throw invalidToken();
       req.principal = { userId: token.user.id, roles: token.user.roles, via: 'token' };
-      // Last use is advisory; do not make the request wait for it.
-      prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
+      // Last use is advisory: at most one write a minute per token, and the request does not wait for it.
+      const now = new Date();
+      if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
+        prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }).catch(() => undefined);
+      }
       return next();
     }
 
