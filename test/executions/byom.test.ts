@@ -5,15 +5,17 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { temporal as proto } from '@temporalio/proto';
 import type { Payload } from '@temporalio/common';
-import { HttpClient, signedUpClient, startTestApi, type HttpResult, type TestApi } from '../helpers/api';
+import { HttpClient, signedUpClient, type HttpResult, type TestApi } from '../helpers/api';
 import { closeTestPrisma, testPrisma } from '../helpers/env';
-import { startTestWorker, type TestWorker } from '../helpers/worker';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import type { TestWorker } from '../helpers/worker';
+import type { FakeOpenAI } from '../fakes/openai';
+import { startExecutionStack, type ExecutionStack } from '../helpers/stack';
 import { createTool } from '../helpers/tools';
 import { EncryptionCodec } from '../../src/temporal/codec';
 import { executionWorkflowId } from '../../src/shared';
 
 const prisma = testPrisma();
+let stack: ExecutionStack;
 let model: FakeOpenAI;
 let api: TestApi;
 let worker: TestWorker;
@@ -29,20 +31,13 @@ class RecordingClient extends HttpClient {
 }
 
 beforeAll(async () => {
-  model = await startFakeOpenAI();
-  api = await startTestApi({
-    OPENAI_API_KEY: 'sk-platform-key-for-tests-0000',
-    OPENAI_BASE_URL: model.baseUrl,
-    TEMPORAL_TASK_QUEUE: `byom-${randomUUID()}`,
-    MODEL_RETRY_INITIAL_INTERVAL: '100ms',
-  });
-  worker = await startTestWorker(api.deps.config);
+  stack = await startExecutionStack({ MODEL_RETRY_INITIAL_INTERVAL: '100ms' });
+  ({ model, api } = stack);
+  worker = stack.worker as TestWorker;
 }, 60_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await api?.close();
-  await model?.close();
+  await stack?.close();
   await closeTestPrisma();
 });
 

@@ -2,10 +2,10 @@
 // Temporal server, a real worker, the real `openai` library against a local
 // OpenAI-compatible server, and a real Postgres.
 import { randomUUID } from 'node:crypto';
-import { HttpClient, signedUpClient, startTestApi, type TestApi } from '../helpers/api';
+import { HttpClient, signedUpClient, type TestApi } from '../helpers/api';
 import { closeTestPrisma, testPrisma } from '../helpers/env';
-import { startTestWorker, type TestWorker } from '../helpers/worker';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import type { FakeOpenAI } from '../fakes/openai';
+import { PLATFORM_MODEL_KEY, startExecutionStack, type ExecutionStack } from '../helpers/stack';
 import { expectLedgerConsistent, fundAccount } from '../helpers/accounts';
 import { createTool } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
@@ -14,28 +14,22 @@ import { executionWorkflowId } from '../../src/shared';
 
 const prisma = testPrisma();
 const ledger = createLedger(prisma, { reservationTtlMs: 600_000 });
+let stack: ExecutionStack;
 let model: FakeOpenAI;
 let api: TestApi;
-let worker: TestWorker;
 
 beforeAll(async () => {
-  model = await startFakeOpenAI();
-  api = await startTestApi({
-    OPENAI_API_KEY: 'sk-platform-key-for-tests-0000',
-    OPENAI_BASE_URL: model.baseUrl,
-    TEMPORAL_TASK_QUEUE: `executions-${randomUUID()}`,
+  stack = await startExecutionStack({
     MODEL_TIMEOUT: '1500ms',
     MODEL_CALL_ATTEMPTS: '3',
     MODEL_RETRY_INITIAL_INTERVAL: '100ms',
     MAX_CONCURRENT_EXECUTIONS: '50',
   });
-  worker = await startTestWorker(api.deps.config);
+  ({ model, api } = stack);
 }, 60_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await api?.close();
-  await model?.close();
+  await stack?.close();
   await closeTestPrisma();
 });
 
@@ -67,7 +61,7 @@ describe('a successful run', () => {
     expect(cost).toBeGreaterThanOrEqual(1);
     expect(cost).toBeLessThanOrEqual(10);
     expect(new Date(res.body.expiresAt).getTime() - new Date(res.body.createdAt).getTime()).toBe(90 * 86_400_000);
-    expect(model.requests.at(-1)?.authorization).toBe('Bearer sk-platform-key-for-tests-0000');
+    expect(model.requests.at(-1)?.authorization).toBe(`Bearer ${PLATFORM_MODEL_KEY}`);
 
     expect(await entriesOf(res.body.id)).toEqual([
       ['reservation', -10, 10],
@@ -260,13 +254,7 @@ describe('bad input and access', () => {
 
 describe('abuse limits and operator visibility', () => {
   it('limits how fast one user starts runs (429 with Retry-After) and how many run at once', async () => {
-    const limited = await startTestApi({
-      OPENAI_API_KEY: 'sk-platform-key-for-tests-0000',
-      OPENAI_BASE_URL: model.baseUrl,
-      TEMPORAL_TASK_QUEUE: api.deps.config.TEMPORAL_TASK_QUEUE,
-      EXECUTION_RATE_LIMIT_MAX: '3',
-      MAX_CONCURRENT_EXECUTIONS: '1',
-    });
+    const limited = await stack.extraApi({ EXECUTION_RATE_LIMIT_MAX: '3', MAX_CONCURRENT_EXECUTIONS: '1' });
     try {
       const tool = await toolFromNewCreator();
       const user = await signedUpClient(limited.baseUrl);

@@ -77,7 +77,7 @@ export class HttpClient {
       const eq = (pair ?? '').indexOf('=');
       const name = (pair ?? '').slice(0, eq);
       const value = (pair ?? '').slice(eq + 1);
-      if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(name);
+      if (value === '' || line.toLowerCase().includes('max-age=0')) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
     const text = await res.text();

@@ -31,14 +31,19 @@ export async function startTestWorker(config: Config, activitiesOverride: Record
     activities: { ...createActivities({ config, prisma, keyring, logger }), ...activitiesOverride },
   });
   const running = worker.run();
+  let stopped: Promise<void> | undefined;
   return {
     worker,
     logLines: lines,
-    async stop() {
-      worker.shutdown();
-      await running;
-      await connection.close();
-      await prisma.$disconnect();
+    stop() {
+      // Idempotent: a test may stop the worker early and the file's afterAll again.
+      stopped ??= (async () => {
+        worker.shutdown();
+        await running;
+        await connection.close();
+        await prisma.$disconnect();
+      })();
+      return stopped;
     },
   };
 }

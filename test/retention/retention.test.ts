@@ -1,14 +1,12 @@
 // Retention on the real dev server with a retention of a few seconds: every
 // record's own timer destroys its data; early deletion; the sweep as safety
 // net; and a scan of the whole database for the run's marker strings.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Client as PgClient } from 'pg';
-import { HttpClient, signedUpClient, startTestApi, type TestApi } from '../helpers/api';
+import { HttpClient, signedUpClient, type TestApi } from '../helpers/api';
 import { closeTestPrisma, testPrisma } from '../helpers/env';
-import { startTestWorker, type TestWorker } from '../helpers/worker';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import type { FakeOpenAI } from '../fakes/openai';
+import { killProcess, startExecutionStack, startWorkerProcess, type ExecutionStack } from '../helpers/stack';
 import { fundAccount } from '../helpers/accounts';
 import { createTool } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
@@ -18,28 +16,19 @@ import { createRetentionActivities } from '../../src/activities/retention';
 import { retentionQuery, retentionWorkflowId } from '../../src/shared';
 import { capturingLogger } from '../helpers/env';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const prisma = testPrisma();
 const ledger = createLedger(prisma, { reservationTtlMs: 600_000 });
+let stack: ExecutionStack;
 let model: FakeOpenAI;
 let api: TestApi;
-let worker: TestWorker | undefined;
 
 beforeAll(async () => {
-  model = await startFakeOpenAI();
-  api = await startTestApi({
-    OPENAI_API_KEY: 'sk-platform-key-for-tests-0000',
-    OPENAI_BASE_URL: model.baseUrl,
-    TEMPORAL_TASK_QUEUE: `retention-${randomUUID()}`,
-    EXECUTION_RETENTION: '4s',
-  });
-  worker = await startTestWorker(api.deps.config);
+  stack = await startExecutionStack({ EXECUTION_RETENTION: '4s' });
+  ({ model, api } = stack);
 }, 60_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await api?.close();
-  await model?.close();
+  await stack?.close();
   await closeTestPrisma();
 });
 
@@ -124,12 +113,7 @@ describe('the per-record timer', () => {
 
 describe('early deletion', () => {
   it('DELETE /v1/executions/:id destroys the data at once and ends the timer; others get 404', async () => {
-    const longLived = await startTestApi({
-      OPENAI_API_KEY: 'sk-platform-key-for-tests-0000',
-      OPENAI_BASE_URL: model.baseUrl,
-      TEMPORAL_TASK_QUEUE: api.deps.config.TEMPORAL_TASK_QUEUE,
-      EXECUTION_RETENTION: '90d',
-    });
+    const longLived = await stack.extraApi({ EXECUTION_RETENTION: '90d' });
     try {
       const creator = await signedUpClient(longLived.baseUrl, 'Creator');
       const tool = await createTool(creator.client);
@@ -204,33 +188,10 @@ describe('the safety net', () => {
 
 describe('restarts', () => {
   it('timers pending while the worker is down still purge once a worker is back', async () => {
-    await worker?.stop();
-    worker = undefined;
-    const c = api.deps.config;
-    const spawnWorker = (): ChildProcess =>
-      spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH,
-          DATABASE_URL: c.DATABASE_URL,
-          DATA_ENCRYPTION_KEYS: c.DATA_ENCRYPTION_KEYS,
-          TEMPORAL_ADDRESS: c.TEMPORAL_ADDRESS,
-          TEMPORAL_TASK_QUEUE: c.TEMPORAL_TASK_QUEUE,
-          OPENAI_API_KEY: c.OPENAI_API_KEY,
-          OPENAI_BASE_URL: c.OPENAI_BASE_URL,
-          WORKER_ENSURE_SCHEDULES: 'false',
-          LOG_LEVEL: 'warn',
-        },
-        stdio: 'ignore',
-      });
+    await stack.worker?.stop(); // from here on, only the worker processes below
     // Long enough for the worker process to start and finish the run before the timer is due.
-    const slower = await startTestApi({
-      OPENAI_API_KEY: 'sk-platform-key-for-tests-0000',
-      OPENAI_BASE_URL: model.baseUrl,
-      TEMPORAL_TASK_QUEUE: c.TEMPORAL_TASK_QUEUE,
-      EXECUTION_RETENTION: '20s',
-    });
-    let child = spawnWorker();
+    const slower = await stack.extraApi({ EXECUTION_RETENTION: '20s' });
+    let child = await startWorkerProcess(api.deps.config);
     try {
       const creator = await signedUpClient(slower.baseUrl, 'Creator');
       const tool = await createTool(creator.client);
@@ -238,16 +199,15 @@ describe('restarts', () => {
       await fundAccount(prisma, ledger, user.id, 50);
       const { executionId } = await runWithMarker(client, tool.id);
       expect((await prisma.execution.findUniqueOrThrow({ where: { id: executionId } })).purgedAt).toBeNull();
-      child.kill('SIGKILL'); // the timer is pending, and no worker is left
-      await new Promise((resolve) => child.once('exit', resolve));
+      await killProcess(child); // the timer is pending, and no worker is left
       const { expiresAt } = await prisma.execution.findUniqueOrThrow({ where: { id: executionId } });
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt.getTime() - Date.now()) + 500));
       expect((await prisma.execution.findUniqueOrThrow({ where: { id: executionId } })).purgedAt).toBeNull();
-      child = spawnWorker();
+      child = await startWorkerProcess(api.deps.config);
       const row = await purgedRow(executionId, 60_000);
       expect(row.outputCiphertext).toBeNull();
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      await killProcess(child);
       await slower.close();
     }
   }, 120_000);
