@@ -3,7 +3,7 @@ import type { RouteRegistrar } from '../api/router';
 import { idParams } from '../api/params';
 import { clearSessionCookies, setSessionCookies } from '../api/auth';
 import { csrfTokenFor } from './credentials';
-import { afterCursor, decodeCursor, pageOf, pageQuery, toPage } from '../api/pagination';
+import { pageOf, pageQuery, readPage } from '../api/pagination';
 import type { AccountService } from './service';
 import { toPublicUser } from './service';
 import {
@@ -95,8 +95,7 @@ export function registerAccountRoutes(
     query: pageQuery,
     responses: { 200: pageOf(TokenSummary) },
     handler: async ({ principal, query }) => {
-      const rows = await accounts.listApiTokens(principal.userId, afterCursor(decodeCursor(query.cursor)), query.limit);
-      return { status: 200, body: toPage(rows, query.limit) };
+      return { status: 200, body: await readPage(query, (after, limit) => accounts.listApiTokens(principal.userId, after, limit), (t) => t) };
     },
   });
 

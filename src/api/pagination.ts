@@ -50,3 +50,17 @@ export function toPage<T extends { createdAt: Date; id: string }>(rows: T[], lim
 export function pageOf<T extends z.ZodTypeAny>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
+
+/**
+ * Reads one page for a route: `fetch` receives the keyset condition to spread
+ * into its `where` and the page size (it reads one row more, to know whether a
+ * next page exists); each row is shown through `view`.
+ */
+export async function readPage<T extends { createdAt: Date; id: string }, V>(
+  query: { cursor?: string; limit: number },
+  fetch: (after: ReturnType<typeof afterCursor>, limit: number) => Promise<T[]>,
+  view: (row: T) => V,
+): Promise<{ items: V[]; nextCursor: string | null }> {
+  const page = toPage(await fetch(afterCursor(decodeCursor(query.cursor)), query.limit), query.limit);
+  return { items: page.items.map(view), nextCursor: page.nextCursor };
+}

@@ -1,7 +1,7 @@
 import { z } from '../api/zod';
 import type { RouteRegistrar } from '../api/router';
 import { idempotencyKeyOf } from '../api/params';
-import { afterCursor, decodeCursor, pageOf, pageQuery, toPage } from '../api/pagination';
+import { pageOf, pageQuery, readPage } from '../api/pagination';
 import type { Ledger } from './ledger';
 import type { CreditsService } from './service';
 
@@ -42,24 +42,21 @@ export function registerCreditRoutes(route: RouteRegistrar, credits: CreditsServ
     query: pageQuery,
     responses: { 200: pageOf(Entry) },
     handler: async ({ principal, query }) => {
-      const rows = await ledger.listEntries(principal.userId, afterCursor(decodeCursor(query.cursor)), query.limit);
-      const page = toPage(rows, query.limit);
-      return {
-        status: 200,
-        body: {
-          nextCursor: page.nextCursor,
-          items: page.items.map((e) => ({
-            id: e.id,
-            type: e.type,
-            amount: e.availableDelta,
-            reservedAmount: e.reservedDelta,
-            ...(e.shortfall ? { shortfall: e.shortfall } : {}),
-            toolId: e.toolId,
-            executionId: e.executionId,
-            createdAt: e.createdAt,
-          })),
-        },
-      };
+      const body = await readPage(
+        query,
+        (after, limit) => ledger.listEntries(principal.userId, after, limit),
+        (e) => ({
+          id: e.id,
+          type: e.type,
+          amount: e.availableDelta,
+          reservedAmount: e.reservedDelta,
+          ...(e.shortfall ? { shortfall: e.shortfall } : {}),
+          toolId: e.toolId,
+          executionId: e.executionId,
+          createdAt: e.createdAt,
+        }),
+      );
+      return { status: 200, body };
     },
   });
 

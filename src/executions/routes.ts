@@ -2,7 +2,7 @@ import type { RequestHandler, Router } from 'express';
 import { z } from '../api/zod';
 import type { RouteRegistrar } from '../api/router';
 import { idParams, idempotencyKeyOf } from '../api/params';
-import { afterCursor, decodeCursor, pageOf, pageQuery, toPage } from '../api/pagination';
+import { pageOf, pageQuery, readPage } from '../api/pagination';
 import type { ExecutionService } from './service';
 
 const StartBody = z
@@ -69,8 +69,8 @@ export function registerExecutionRoutes(route: RouteRegistrar, router: Router, e
     query: pageQuery,
     responses: { 200: pageOf(ExecutionSummary) },
     handler: async ({ principal, query }) => {
-      const page = toPage(await executions.list(principal.userId, afterCursor(decodeCursor(query.cursor)), query.limit), query.limit);
-      return { status: 200, body: { ...page, items: page.items.map((e) => executions.view(e, false)) } };
+      const body = await readPage(query, (after, limit) => executions.list(principal.userId, after, limit), (e) => executions.view(e, false));
+      return { status: 200, body };
     },
   });
 

@@ -1,7 +1,7 @@
 import { z } from '../api/zod';
 import type { RouteRegistrar } from '../api/router';
 import { idParams } from '../api/params';
-import { afterCursor, decodeCursor, pageOf, pageQuery, toPage } from '../api/pagination';
+import { pageOf, pageQuery, readPage } from '../api/pagination';
 import { toProviderKeyView, type ProviderKeyService } from './service';
 
 const AddProviderKeyBody = z
@@ -40,8 +40,7 @@ export function registerProviderKeyRoutes(route: RouteRegistrar, keys: ProviderK
     query: pageQuery,
     responses: { 200: pageOf(ProviderKey) },
     handler: async ({ principal, query }) => {
-      const page = toPage(await keys.list(principal.userId, afterCursor(decodeCursor(query.cursor)), query.limit), query.limit);
-      return { status: 200, body: { ...page, items: page.items.map(toProviderKeyView) } };
+      return { status: 200, body: await readPage(query, (after, limit) => keys.list(principal.userId, after, limit), toProviderKeyView) };
     },
   });
 

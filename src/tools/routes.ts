@@ -1,6 +1,6 @@
 import type { RouteRegistrar } from '../api/router';
 import { idParams } from '../api/params';
-import { decodeCursor, pageOf, toPage } from '../api/pagination';
+import { pageOf, readPage } from '../api/pagination';
 import type { ToolService } from './service';
 import { CreateToolBody, ListToolsQuery, ToolEnvelope, Tool, UpdateToolBody } from './schemas';
 
@@ -29,9 +29,12 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     query: ListToolsQuery,
     responses: { 200: pageOf(Tool) },
     handler: async ({ principal, query }) => {
-      const rows = await tools.list({ creatorId: query.creatorId }, decodeCursor(query.cursor), query.limit);
-      const page = toPage(rows, query.limit);
-      return { status: 200, body: { ...page, items: page.items.map((t) => tools.view(t, principal?.userId)) } };
+      const body = await readPage(
+        query,
+        (after, limit) => tools.list({ creatorId: query.creatorId }, after, limit),
+        (t) => tools.view(t, principal?.userId),
+      );
+      return { status: 200, body };
     },
   });
 

@@ -7,7 +7,7 @@ import type { Prisma, PrismaClient, Tool } from '@prisma/client';
 import type { Keyring } from '../crypto/keyring';
 import { notFound } from '../api/errors';
 import { checkToolDefinition, type InputSchema } from './definition';
-import { afterCursor, newestFirst, type Cursor } from '../api/pagination';
+import { newestFirst } from '../api/pagination';
 
 export interface ToolDefinition {
   name: string;
@@ -73,9 +73,9 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring) {
 
     get: findLive,
 
-    list(filter: { creatorId?: string }, cursor: Cursor | undefined, limit: number) {
+    list(filter: { creatorId?: string }, after: object, limit: number) {
       return prisma.tool.findMany({
-        where: { deletedAt: null, ...(filter.creatorId ? { creatorId: filter.creatorId } : {}), ...afterCursor(cursor) },
+        where: { deletedAt: null, ...(filter.creatorId ? { creatorId: filter.creatorId } : {}), ...after },
         orderBy: newestFirst,
         take: limit + 1,
       });
