@@ -1,4 +1,5 @@
 // Accounts: sign-up, log-in, sessions, personal API tokens, profile.
+import { newestFirst } from '../api/pagination';
 import type { PrismaClient, User } from '@prisma/client';
 import { AppError, notFound } from '../api/errors';
 import { API_TOKEN_PREFIX, decoyPasswordHash, hashPassword, newSecretToken, sha256, verifyPassword } from './credentials';
@@ -90,7 +91,7 @@ export function createAccountService(prisma: PrismaClient, settings: AccountSett
     listApiTokens(userId: string, where: object, limit: number) {
       return prisma.apiToken.findMany({
         where: { userId, revokedAt: null, ...where },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        orderBy: newestFirst,
         take: limit + 1,
       });
     },

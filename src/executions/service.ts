@@ -2,6 +2,7 @@
 // tool's schema, writes the execution record (inputs encrypted), and starts
 // the run's workflow with update-with-start: the same request learns whether
 // the credits were held (402 otherwise), without polling.
+import { newestFirst } from '../api/pagination';
 import { randomUUID } from 'node:crypto';
 import type { Execution, PrismaClient } from '@prisma/client';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -164,7 +165,7 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
     },
 
     list(userId: string, after: object, limit: number) {
-      return prisma.execution.findMany({ where: { userId, ...after }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit + 1 });
+      return prisma.execution.findMany({ where: { userId, ...after }, orderBy: newestFirst, take: limit + 1 });
     },
 
     /** Early deletion: destroys the run's inputs and output now and ends its retention timer. */

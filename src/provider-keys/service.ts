@@ -1,6 +1,7 @@
 // BYOM provider keys. The key is encrypted (AES-256-GCM, AAD bound to the
 // row) before it touches the database, shown only masked, decrypted only by
 // the model-call activity (src/activities/executions.ts), and deleted for good.
+import { newestFirst } from '../api/pagination';
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@prisma/client';
 import type { Keyring } from '../crypto/keyring';
@@ -41,7 +42,7 @@ export function createProviderKeyService(prisma: PrismaClient, keyring: Keyring)
     list(userId: string, after: object, limit: number) {
       return prisma.providerKey.findMany({
         where: { userId, ...after },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        orderBy: newestFirst,
         take: limit + 1,
       });
     },
