@@ -1,7 +1,10 @@
 import { PrismaClient } from '@prisma/client';
 import { PrismaPg } from '@prisma/adapter-pg';
 
-/** A Prisma client over a pooled `pg` connection (Prisma's Rust-free client with the pg driver adapter). */
+/**
+ * A Prisma client over a pooled `pg` connection (Prisma's Rust-free client with the pg driver adapter).
+ * A connection that cannot be had within 5 s fails (the API answers 503) instead of waiting forever.
+ */
 export function createPrisma(databaseUrl: string, poolSize = 10): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize }) });
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000 }) });
 }

@@ -16,16 +16,27 @@ export interface Cursor {
   id: string;
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const EARLIEST = Date.UTC(2000, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31);
+const cursorShape = z.tuple([z.string().regex(ISO_INSTANT), z.string().uuid()]);
+
+/** Only a cursor of the shape toPage writes, with a date Postgres can compare, is accepted; anything else is a 400. */
 export function decodeCursor(cursor: string | undefined): Cursor | undefined {
   if (cursor === undefined) return undefined;
+  const invalid = () => new AppError(400, 'invalid_cursor', 'the cursor is not one this API returned');
+  let decoded: unknown;
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || !z.string().uuid().safeParse(id).success) throw new Error('bad cursor');
-    return { createdAt: date, id };
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new AppError(400, 'invalid_cursor', 'the cursor is not one this API returned');
+    throw invalid();
   }
+  const parsed = cursorShape.safeParse(decoded);
+  if (!parsed.success) throw invalid();
+  const [createdAt, id] = parsed.data;
+  const time = Date.parse(createdAt);
+  if (!(time >= EARLIEST && time <= LATEST)) throw invalid();
+  return { createdAt: new Date(time), id };
 }
 
 /** Prisma `where` fragment selecting rows strictly after the cursor in (createdAt desc, id desc) order. */

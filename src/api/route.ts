@@ -11,6 +11,7 @@ import { z } from './zod';
 import { AppError, forbidden, unauthenticated } from './errors';
 import { ErrorBody } from './openapi';
 import type { Principal } from './auth';
+import { findTextProblem } from './text-safety';
 import type { Role } from '@prisma/client';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -95,6 +96,10 @@ export function defineRoute<
     if (spec.access !== 'public' && spec.access !== 'optional') {
       if (!principal) throw unauthenticated();
       if (Array.isArray(spec.access) && !spec.access.some((role) => principal.roles.includes(role))) throw forbidden();
+    }
+    for (const [part, value] of [['query', req.query], ['body', spec.rawBody ? undefined : req.body]] as const) {
+      const problem = findTextProblem(value);
+      if (problem) throw new AppError(400, 'validation_failed', 'the request is not valid', [{ ...problem, path: problem.path, in: part }]);
     }
     const params = paramsSchema.parse(req.params);
     const query = querySchema.parse(req.query);

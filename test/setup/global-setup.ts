@@ -32,7 +32,8 @@ export default async function globalSetup(): Promise<void> {
       postgres = await startEmbeddedPostgres({ dataDir: path.join(ROOT, '.data', 'test-postgres'), port: pgPort });
       adminUrl = postgres.adminUrl;
     }
-    databaseUrl = await ensureDatabase(adminUrl, 'sotally_test', { recreate: true });
+    // SOTALLY_TEST_DB_NAME lets two runs share one Postgres server without dropping each other's database.
+    databaseUrl = await ensureDatabase(adminUrl, process.env.SOTALLY_TEST_DB_NAME ?? 'sotally_test', { recreate: true });
     migrateDatabase(databaseUrl);
   } catch (err) {
     // Leave no orphans behind when set-up fails half-way.
