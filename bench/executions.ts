@@ -16,6 +16,7 @@ import { createPrisma } from '../src/db';
 import { createLedger } from '../src/credits/ledger';
 import { createAccountService } from '../src/accounts/service';
 import { createToolService } from '../src/tools/service';
+import { PROMPT_LIMIT_DEFAULTS } from '../src/config';
 import { freePort, startTemporalDevServer, stopChild, waitForPort } from '../scripts/lib/dev-services';
 import { ROOT } from '../scripts/lib/temporal-binaries';
 import { startFakeOpenAI } from '../test/fakes/openai';
@@ -67,11 +68,11 @@ async function main() {
   const accounts = createAccountService(prisma, { passwordCostLog2: 14, sessionTtlMs: 3_600_000 });
   const ledger = createLedger(prisma, { reservationTtlMs: 3_600_000 });
   const creator = await prisma.user.create({ data: { name: 'Bench creator', email: `creator-${randomUUID()}@bench.test`, passwordHash: 'x' } });
-  const tool = await createToolService(prisma, keyring).create(creator.id, {
+  const tool = await createToolService(prisma, keyring, PROMPT_LIMIT_DEFAULTS).create(creator.id, {
     name: 'Bench tool',
     description: 'benchmark',
     prompt: 'Reply to {{text}}',
-    inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+    inputSchema: { type: 'object', properties: { text: { type: 'string', maxLength: 1000 } }, required: ['text'] },
     model: 'gpt-4o-mini',
     priceCredits: 10,
   });

@@ -23,12 +23,14 @@ import { freePort, startTemporalDevServer } from './lib/dev-services';
 const OUT = path.join(ROOT, 'test', 'fixtures', 'histories');
 
 let modelRejects = false;
+let creditsRefused = false;
 
 const standIns: Activities = {
   async startExecution() {
     return { accountId: 'acct-recorded', toolId: 'tool-recorded', model: 'gpt-4o-mini', reservedCredits: 10, byom: false };
   },
   async reserveCredits() {
+    if (creditsRefused) throw ApplicationFailure.create({ type: 'insufficient_credits', message: 'this run needs 10 credits and 0 are available', nonRetryable: true });
     return { amount: 10, expiresAt: '2026-01-01T00:00:00.000Z' };
   },
   async callModel() {
@@ -42,6 +44,7 @@ const standIns: Activities = {
     return { captured: 0, released: 10 };
   },
   async finishExecution() {},
+  async discardRefusedExecution() {},
   async purgeExecutionData() {
     return { purged: true };
   },
@@ -72,9 +75,12 @@ async function main() {
       workflowsPath: require.resolve('../src/workflows'),
       activities: standIns,
     });
-    const toolRun = (name: string, rejects: boolean) => ({
+    const toolRun = (name: string, rejects: boolean, refused = false) => ({
       name,
-      before: () => (modelRejects = rejects),
+      before: () => {
+        modelRejects = rejects;
+        creditsRefused = refused;
+      },
       execute: async (workflowId: string) => {
         const startWorkflowOperation = new WithStartWorkflowOperation(runToolWorkflow, {
           workflowId,
@@ -108,6 +114,7 @@ async function main() {
       simple('sweepExpiredExecutionsWorkflow', sweepExpiredExecutionsWorkflow, []),
       toolRun('runToolWorkflow-succeeded', false),
       toolRun('runToolWorkflow-model-rejected', true),
+      toolRun('runToolWorkflow-refused', false, true),
     ];
     await worker.runUntil(async () => {
       for (const run of runs) {

@@ -7,6 +7,7 @@ import { hashPassword } from '../src/accounts/credentials';
 import { Keyring } from '../src/crypto/keyring';
 import { createPrisma } from '../src/db';
 import { createToolService } from '../src/tools/service';
+import { PROMPT_LIMIT_DEFAULTS } from '../src/config';
 
 export const DEMO_CREATOR_ID = '00000000-0000-4000-8000-00000000c0de';
 export const DEMO_TOOL_ID = '00000000-0000-4000-8000-0000000007a1';
@@ -27,7 +28,7 @@ export async function seedDemo(prisma: PrismaClient, keyring: Keyring): Promise<
       data: { id: DEMO_CREATOR_ID, name: 'Demo Creator', email: DEMO_CREATOR_EMAIL, passwordHash: await hashPassword(creatorPassword, 17) },
     });
   }
-  await createToolService(prisma, keyring).create(
+  await createToolService(prisma, keyring, PROMPT_LIMIT_DEFAULTS).create(
     DEMO_CREATOR_ID,
     {
       name: 'Haiku writer',
@@ -40,7 +41,7 @@ export async function seedDemo(prisma: PrismaClient, keyring: Keyring): Promise<
         additionalProperties: false,
       },
       model: 'gpt-4o-mini',
-      priceCredits: 2,
+      priceCredits: 5, // the worst-case model cost of a run (src/tools/pricing.ts): 200 characters in, 1,024 tokens out
     },
     DEMO_TOOL_ID,
   );

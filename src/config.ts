@@ -53,6 +53,9 @@ const jsonOf = <T extends z.ZodTypeAny>(schema: T) =>
     return parsed.data;
   });
 
+/** Defaults of the prompt bounds (also used by the seed, which runs without a full configuration). */
+export const PROMPT_LIMIT_DEFAULTS = { MAX_PROMPT_CHARS: 50_000, MODEL_MAX_OUTPUT_TOKENS: 1024 } as const;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -98,6 +101,9 @@ const envSchema = z.object({
   PASSWORD_COST_LOG2: z.coerce.number().int().min(14).max(20).default(17),
   AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(20),
   AUTH_RATE_LIMIT_WINDOW: durationSchema.default('15m'),
+  /** Email changes per user per window (PATCH /v1/me with an email): bounds probing which addresses are registered. */
+  EMAIL_CHANGE_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(5),
+  EMAIL_CHANGE_RATE_LIMIT_WINDOW: durationSchema.default('1h'),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('100kb'),
   TRUST_PROXY: booleanFlag.default('false'),
 
@@ -120,7 +126,9 @@ const envSchema = z.object({
   MODEL_TIMEOUT: durationSchema.default('60s'),
   MODEL_CALL_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
   MODEL_RETRY_INITIAL_INTERVAL: durationSchema.default('1s'),
-  MODEL_MAX_OUTPUT_TOKENS: z.coerce.number().int().min(1).default(1024),
+  MODEL_MAX_OUTPUT_TOKENS: z.coerce.number().int().min(1).max(100_000).default(PROMPT_LIMIT_DEFAULTS.MODEL_MAX_OUTPUT_TOKENS),
+  /** A rendered prompt's bound in characters (its estimated tokens must also fit the model's context). */
+  MAX_PROMPT_CHARS: z.coerce.number().int().min(100).max(2_000_000).default(PROMPT_LIMIT_DEFAULTS.MAX_PROMPT_CHARS),
 
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),

@@ -23,11 +23,13 @@ export function registerAccountRoutes(
   route: RouteRegistrar,
   router: Router,
   accounts: AccountService,
-  options: { sessionTtlMs: number; signupLimiter: RequestHandler; loginLimiter: RequestHandler },
+  options: { sessionTtlMs: number; signupLimiter: RequestHandler; loginLimiter: RequestHandler; emailChangeLimiter: RequestHandler },
 ) {
   const secure = (req: Request) => req.secure;
   router.post('/v1/auth/signup', options.signupLimiter);
   router.post('/v1/auth/login', options.loginLimiter);
+  // Email changes are counted per user whatever the answer, so probing which addresses are taken is slow.
+  router.patch('/v1/me', options.emailChangeLimiter);
 
   route({
     method: 'post',
@@ -132,7 +134,7 @@ export function registerAccountRoutes(
     access: 'user',
     body: UpdateMeBody,
     responses: { 200: User },
-    errors: { 409: 'email_taken' },
+    errors: { 409: 'email_taken', 429: 'rate_limited (email changes: EMAIL_CHANGE_RATE_LIMIT_MAX per window)' },
     handler: async ({ principal, body }) => ({
       status: 200,
       body: toPublicUser(await accounts.updateProfile(principal.userId, body)),

@@ -14,7 +14,7 @@ import { executionAad } from '../executions/crypto';
 import { renderPrompt } from '../executions/prompt';
 
 export interface ExecutionActivityDeps {
-  config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'MODEL_TIMEOUT' | 'MODEL_MAX_OUTPUT_TOKENS'>;
+  config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'MODEL_TIMEOUT' | 'MODEL_MAX_OUTPUT_TOKENS' | 'MAX_PROMPT_CHARS'>;
   prisma: PrismaClient;
   keyring: Keyring;
   logger: Logger;
@@ -22,13 +22,24 @@ export interface ExecutionActivityDeps {
 
 const permanent = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
-/** Classifies a provider failure: 429, 5xx and network errors are retried; other 4xx fail at once. Never echoes the provider's text (it may quote the key). */
-export function classifyModelError(err: unknown): ApplicationFailure {
+/**
+ * Classifies a provider failure: 429, 5xx, timeouts and network errors are
+ * retried; other 4xx fail at once. The message says what happened on this
+ * attempt, never "retrying" (the last attempt's message is what the run keeps),
+ * and never echoes the provider's text (it may quote the key).
+ */
+export function classifyModelError(err: unknown, timeoutMs: number, elapsedMs: number): ApplicationFailure {
+  // The client's time limit ran out. Not every fetch implementation lets the SDK tell a timeout from a
+  // dropped connection, so a connection error at the time limit counts as a timeout too.
+  const atTimeLimit = err instanceof OpenAI.APIConnectionError && elapsedMs >= timeoutMs - 50;
+  if (err instanceof OpenAI.APIConnectionTimeoutError || atTimeLimit) {
+    return ApplicationFailure.create({ type: 'model_timeout', message: `the model did not answer within ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`}` });
+  }
   if (err instanceof OpenAI.APIError) {
     const status = err.status;
     if (status === undefined) return ApplicationFailure.create({ type: 'model_unavailable', message: 'the model provider could not be reached' });
     if (status === 429 || status >= 500) {
-      return ApplicationFailure.create({ type: 'model_unavailable', message: `the model provider answered ${status}; retrying` });
+      return ApplicationFailure.create({ type: 'model_unavailable', message: `the model provider answered ${status}` });
     }
     if (status === 401 || status === 403) return permanent('invalid_provider_key', `the model provider refused the API key (${status})`);
     return permanent('model_rejected_request', `the model provider rejected the request (${status})`);
@@ -71,21 +82,27 @@ export function createExecutionActivities({ config, prisma, keyring, logger }: E
       // Only this run's own tool prompt and own inputs: nothing else is read.
       const template = keyring.decryptText(execution.tool.promptCiphertext, promptAad(execution.toolId));
       const inputs = JSON.parse(keyring.decryptText(execution.inputsCiphertext, executionAad.inputs(executionId))) as Record<string, unknown>;
+      // The platform's key only for a run that holds credits for it (admission holds at least the worst-case cost).
+      if (!execution.providerKey && execution.reservedCredits < 1) throw permanent('nothing_held', 'a run on the platform key must hold credits');
       const apiKey = execution.providerKey
         ? keyring.decryptText(execution.providerKey.keyCiphertext, providerKeyAad(execution.providerKey.id))
         : config.OPENAI_API_KEY;
       if (!apiKey) throw permanent('model_not_configured', 'no platform model key is configured');
+      const prompt = renderPrompt(template, inputs);
+      // Admission measured this prompt; refuse here too, in case limits changed since (no unbounded prompt is ever sent).
+      if (prompt.length > config.MAX_PROMPT_CHARS) throw permanent('prompt_too_large', 'the prompt is larger than MAX_PROMPT_CHARS');
 
       const client = new OpenAI({ apiKey, baseURL: config.OPENAI_BASE_URL, maxRetries: 0, timeout: config.MODEL_TIMEOUT });
       let completion: OpenAI.Chat.Completions.ChatCompletion;
+      const calledAt = Date.now();
       try {
         completion = await client.chat.completions.create({
           model: execution.model,
-          messages: [{ role: 'user', content: renderPrompt(template, inputs) }],
+          messages: [{ role: 'user', content: prompt }],
           max_tokens: config.MODEL_MAX_OUTPUT_TOKENS,
         });
       } catch (err) {
-        const failure = classifyModelError(err);
+        const failure = classifyModelError(err, config.MODEL_TIMEOUT, Date.now() - calledAt);
         logger.warn({ executionId, failureType: failure.type }, 'model call failed');
         throw failure;
       }
@@ -96,6 +113,11 @@ export function createExecutionActivities({ config, prisma, keyring, logger }: E
         data: { outputCiphertext: keyring.encrypt(output, executionAad.output(executionId)), ...usage },
       });
       return usage;
+    },
+
+    /** A run refused at admission keeps nothing: its record (and the encrypted inputs in it) is deleted. Idempotent. */
+    async discardRefusedExecution(executionId: string) {
+      await prisma.execution.deleteMany({ where: { id: executionId, status: { in: ['pending', 'running'] }, outputCiphertext: null } });
     },
 
     /** Records the run's end. A failed run keeps no output (nothing is charged for it). */

@@ -79,8 +79,15 @@ export function createApp(deps: ApiDeps): Express {
     sessionTtlMs,
     signupLimiter: limitPerIp(prisma, 'signup', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     loginLimiter: limitPerIp(prisma, 'login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
+    emailChangeLimiter: limitPerUser(
+      prisma,
+      'email-change',
+      config.EMAIL_CHANGE_RATE_LIMIT_MAX,
+      config.EMAIL_CHANGE_RATE_LIMIT_WINDOW,
+      (req) => typeof (req.body as { email?: unknown } | undefined)?.email !== 'string',
+    ),
   });
-  const tools = createToolService(prisma, deps.keyring);
+  const tools = createToolService(prisma, deps.keyring, config);
   const providerKeys = createProviderKeyService(prisma, deps.keyring);
   registerToolRoutes(route, tools);
   registerProviderKeyRoutes(route, providerKeys);

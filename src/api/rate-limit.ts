@@ -44,8 +44,16 @@ export class PostgresRateLimitStore implements Store {
   }
 }
 
-function limiter(prisma: PrismaClient, name: string, limit: number, windowMs: number, keyGenerator: (req: Request) => string): RequestHandler {
+function limiter(
+  prisma: PrismaClient,
+  name: string,
+  limit: number,
+  windowMs: number,
+  keyGenerator: (req: Request) => string,
+  skip?: (req: Request) => boolean,
+): RequestHandler {
   return rateLimit({
+    ...(skip ? { skip } : {}),
     windowMs,
     limit,
     standardHeaders: 'draft-7',
@@ -62,6 +70,6 @@ export function limitPerIp(prisma: PrismaClient, name: string, limit: number, wi
 }
 
 /** Limits requests per signed-in user (falls back to the IP for anonymous callers, whom the route then refuses). */
-export function limitPerUser(prisma: PrismaClient, name: string, limit: number, windowMs: number): RequestHandler {
-  return limiter(prisma, name, limit, windowMs, (req) => req.principal?.userId ?? `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`);
+export function limitPerUser(prisma: PrismaClient, name: string, limit: number, windowMs: number, skip?: (req: Request) => boolean): RequestHandler {
+  return limiter(prisma, name, limit, windowMs, (req) => req.principal?.userId ?? `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`, skip);
 }

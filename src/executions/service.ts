@@ -4,9 +4,9 @@
 // the credits were held (402 otherwise), without polling.
 import { newestFirst } from '../api/pagination';
 import { randomUUID } from 'node:crypto';
-import type { Execution, PrismaClient } from '@prisma/client';
+import type { Execution, Prisma, PrismaClient, Tool } from '@prisma/client';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import type { Config } from '../config';
 import type { Keyring } from '../crypto/keyring';
 import { AppError, notFound } from '../api/errors';
@@ -15,8 +15,12 @@ import { purgeExecutionData } from '../retention/purge';
 import { runToolWorkflow } from '../workflows/executions';
 import type { ToolService } from '../tools/service';
 import type { ProviderKeyService } from '../provider-keys/service';
-import type { InputSchema } from '../tools/definition';
+import { inputValidator } from '../tools/input-schema';
+import { promptTokenLimit, worstCaseCost } from '../tools/pricing';
+import { promptAad } from '../tools/service';
+import { sha256 } from '../accounts/credentials';
 import { executionAad } from './crypto';
+import { measurePrompt } from './prompt';
 
 export interface ExecutionServiceDeps {
   config: Pick<
@@ -28,6 +32,8 @@ export interface ExecutionServiceDeps {
     | 'MODEL_TIMEOUT'
     | 'MODEL_CALL_ATTEMPTS'
     | 'MODEL_RETRY_INITIAL_INTERVAL'
+    | 'MODEL_MAX_OUTPUT_TOKENS'
+    | 'MAX_PROMPT_CHARS'
   >;
   prisma: PrismaClient;
   keyring: Keyring;
@@ -36,21 +42,71 @@ export interface ExecutionServiceDeps {
   providerKeys: ProviderKeyService;
 }
 
+/** JSON with object keys sorted, so the same request always hashes the same. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/** A burst of starts queues on the user's row lock: wait for a connection and the lock rather than fail. */
+const ADMISSION_TRANSACTION = { maxWait: 10_000, timeout: 15_000 };
+
 const ADMISSION_REFUSALS: Record<string, number> = { insufficient_credits: 402, account_under_review: 402 };
 
 export function createExecutionService({ config, prisma, keyring, temporal, tools, providerKeys }: ExecutionServiceDeps) {
-  const ajv = new Ajv({ allErrors: true, strict: false });
   const validators = new Map<string, ValidateFunction>();
-  function validatorFor(toolId: string, updatedAt: Date, schema: InputSchema): ValidateFunction {
+  function validatorFor(toolId: string, updatedAt: Date, schema: unknown): ValidateFunction {
     const cacheKey = `${toolId}:${updatedAt.getTime()}`;
     let validate = validators.get(cacheKey);
     if (!validate) {
-      // Inputs are exactly the declared properties: nothing extra reaches the prompt.
-      validate = ajv.compile({ ...schema, additionalProperties: false });
+      try {
+        validate = inputValidator(schema);
+      } catch {
+        // Only a tool saved under older, looser rules can get here: its schema no longer compiles.
+        throw new AppError(422, 'tool_misconfigured', 'this tool\'s input schema is not valid; its creator must correct it');
+      }
       if (validators.size >= 1000) validators.clear(); // bounded: recompiling is cheap
       validators.set(cacheKey, validate);
     }
     return validate;
+  }
+
+  /**
+   * Refuses a prompt over the bounds (characters, and estimated tokens within the
+   * model's context) before anything is written; returns its estimated tokens.
+   * The size is computed, not rendered: a hostile template costs nothing here.
+   */
+  function checkPromptSize(tool: Tool, inputs: Record<string, unknown>): number {
+    if (!tool.promptCiphertext) throw notFound('tool');
+    const { chars, bytes } = measurePrompt(keyring.decryptText(tool.promptCiphertext, promptAad(tool.id)), inputs);
+    const maxTokens = promptTokenLimit(tool.model, config);
+    if (chars > config.MAX_PROMPT_CHARS || bytes > maxTokens) {
+      throw new AppError(422, 'prompt_too_large', 'the prompt these inputs make is too large for this tool\'s model', {
+        chars,
+        maxChars: config.MAX_PROMPT_CHARS,
+        estimatedTokens: bytes,
+        maxTokens,
+      });
+    }
+    return bytes;
+  }
+
+  /**
+   * Writes the run's record if the user has fewer than MAX_CONCURRENT_EXECUTIONS
+   * runs in flight. The check and the write are one step: the user's row is
+   * locked for the transaction, so simultaneous starts queue and each sees the
+   * others' records.
+   */
+  async function admitWithinConcurrencyCap(userId: string, data: Prisma.ExecutionUncheckedCreateInput): Promise<Execution> {
+    return prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId}::uuid FOR UPDATE`;
+      const running = await tx.execution.count({ where: { userId, status: { in: ['pending', 'running'] } } });
+      if (running >= config.MAX_CONCURRENT_EXECUTIONS) {
+        throw new AppError(429, 'too_many_running', `at most ${config.MAX_CONCURRENT_EXECUTIONS} runs at once; wait for one to finish`);
+      }
+      return tx.execution.create({ data });
+    }, ADMISSION_TRANSACTION);
   }
 
   function view(execution: Execution, withContent: boolean) {
@@ -86,8 +142,12 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
     view,
 
     async start(userId: string, toolId: string, input: { inputs: Record<string, unknown>; providerKeyId?: string; waitSeconds?: number }, idempotencyKey?: string) {
+      // What the key stands for: the run's tool, inputs and key (waitSeconds only changes how long this answer waits).
+      const requestHash = sha256(canonicalJson({ toolId, inputs: input.inputs, providerKeyId: input.providerKeyId ?? null }));
       const replay = async (earlier: Execution) => {
-        if (earlier.toolId !== toolId) throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for another request');
+        if (earlier.toolId !== toolId || (earlier.requestHash !== null && earlier.requestHash !== requestHash)) {
+          throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request');
+        }
         await waitForResult(earlier.id, (input.waitSeconds ?? 0) * 1000);
         return prisma.execution.findUniqueOrThrow({ where: { id: earlier.id } });
       };
@@ -96,7 +156,7 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
       const earlier = await findEarlier();
       if (earlier) return replay(earlier);
       const tool = await tools.get(toolId);
-      const validate = validatorFor(tool.id, tool.updatedAt, tool.inputSchema as unknown as InputSchema);
+      const validate = validatorFor(tool.id, tool.updatedAt, tool.inputSchema);
       if (!validate(input.inputs)) {
         throw new AppError(
           422,
@@ -105,33 +165,34 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
           (validate.errors ?? []).map((e) => ({ field: e.instancePath.replace(/^\//, '') || String(e.params.additionalProperty ?? e.params.missingProperty ?? ''), message: e.message })),
         );
       }
-      if (input.providerKeyId) await providerKeys.requireOwn(userId, input.providerKeyId);
-      const running = await prisma.execution.count({ where: { userId, status: { in: ['pending', 'running'] } } });
-      if (running >= config.MAX_CONCURRENT_EXECUTIONS) {
-        throw new AppError(429, 'too_many_running', `at most ${config.MAX_CONCURRENT_EXECUTIONS} runs at once; wait for one to finish`);
+      if (tool.byomOnly && !input.providerKeyId) {
+        throw new AppError(422, 'provider_key_required', 'this tool runs only with your own provider key: send providerKeyId');
       }
+      if (input.providerKeyId) await providerKeys.requireOwn(userId, input.providerKeyId);
+      const promptTokens = checkPromptSize(tool, input.inputs); // every run, BYOM too: no unbounded prompt is ever sent
+      // A run on the platform's key holds at least its worst-case model cost; BYOM runs hold the platform fee.
+      const held = input.providerKeyId ? config.BYOM_PLATFORM_FEE : Math.max(tool.priceCredits, worstCaseCost(tool.model, promptTokens, config));
 
       const id = randomUUID();
       const now = new Date();
       let execution: Execution;
       try {
-        execution = await prisma.execution.create({
-          data: {
-            id,
-            userId,
-            toolId,
-            providerKeyId: input.providerKeyId ?? null,
-            model: tool.model,
-            reservedCredits: input.providerKeyId ? config.BYOM_PLATFORM_FEE : tool.priceCredits,
-            inputsCiphertext: keyring.encrypt(JSON.stringify(input.inputs), executionAad.inputs(id)),
-            idempotencyKey: idempotencyKey ?? null,
-            createdAt: now,
-            expiresAt: new Date(now.getTime() + config.EXECUTION_RETENTION),
-          },
+        execution = await admitWithinConcurrencyCap(userId, {
+          id,
+          userId,
+          toolId,
+          providerKeyId: input.providerKeyId ?? null,
+          model: tool.model,
+          reservedCredits: held,
+          inputsCiphertext: keyring.encrypt(JSON.stringify(input.inputs), executionAad.inputs(id)),
+          idempotencyKey: idempotencyKey ?? null,
+          requestHash: idempotencyKey ? requestHash : null,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + config.EXECUTION_RETENTION),
         });
       } catch (err) {
         // The same Idempotency-Key raced in twice: the other request created the run.
-        const winner = await findEarlier();
+        const winner = !(err instanceof AppError) && (await findEarlier());
         if (winner) return replay(winner);
         throw err;
       }
@@ -156,6 +217,7 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
           { key: SEARCH_ATTRIBUTE_KEYS.expiresAt, value: execution.expiresAt },
         ],
       });
+      // A refused run (no credits) has already deleted its record, inputs and all, when this answers.
       const admission = await temporal.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation: startOperation });
       if (!admission.admitted) {
         throw new AppError(ADMISSION_REFUSALS[admission.code] ?? 409, admission.code, admission.message);

@@ -1,20 +1,7 @@
 import { z } from '../api/zod';
 import { DEFAULT_MODEL_PRICES } from './models';
 import { pageQuery } from '../api/pagination';
-
-const jsonSchemaProperty = z.record(z.unknown());
-
-export const InputSchemaSchema = z
-  .object({
-    type: z.literal('object'),
-    properties: z.record(jsonSchemaProperty).refine((p) => Object.keys(p).length <= 50, 'at most 50 inputs'),
-    required: z.array(z.string()).max(50).optional(),
-    additionalProperties: z.boolean().optional(),
-    description: z.string().max(2000).optional(),
-    title: z.string().max(200).optional(),
-  })
-  .strict()
-  .openapi('ToolInputSchema', { description: 'JSON Schema of the inputs; each property is a string, number, integer or boolean' });
+import { InputSchemaSchema, StoredInputSchema } from './input-schema';
 
 const modelNames = Object.keys(DEFAULT_MODEL_PRICES) as [string, ...string[]];
 
@@ -24,7 +11,16 @@ const toolFields = {
   prompt: z.string().min(1).max(20_000),
   inputSchema: InputSchemaSchema,
   model: z.enum(modelNames),
-  priceCredits: z.number().int().min(0).max(1_000_000),
+  priceCredits: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .openapi({ description: 'credits held per run and charged at most; at least the worst-case model cost of a run (see byomOnly)' }),
+  byomOnly: z
+    .boolean()
+    .optional()
+    .openapi({ description: "runs only with the user's own provider key (BYOM); may then be priced below the model cost" }),
 };
 
 export const CreateToolBody = z.object(toolFields).strict().openapi('CreateToolRequest');
@@ -41,9 +37,10 @@ export const Tool = z
     creatorId: z.string().uuid(),
     name: z.string(),
     description: z.string(),
-    inputSchema: InputSchemaSchema,
+    inputSchema: StoredInputSchema,
     model: z.string(),
     priceCredits: z.number().int(),
+    byomOnly: z.boolean(),
     createdAt: z.date(),
     updatedAt: z.date(),
     prompt: z.string().optional().openapi({ description: 'present only when the caller is the creator' }),

@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma, PrismaClient, Tool } from '@prisma/client';
 import type { Keyring } from '../crypto/keyring';
-import { notFound } from '../api/errors';
+import { AppError, notFound } from '../api/errors';
 import { checkToolDefinition, type InputSchema } from './definition';
 import { newestFirst } from '../api/pagination';
+import { minimumToolPrice, type PromptLimits } from './pricing';
 
 export interface ToolDefinition {
   name: string;
@@ -16,11 +17,27 @@ export interface ToolDefinition {
   inputSchema: InputSchema;
   model: string;
   priceCredits: number;
+  byomOnly?: boolean;
 }
 
 export const promptAad = (toolId: string) => `tools.prompt:${toolId}`;
 
-export function createToolService(prisma: PrismaClient, keyring: Keyring) {
+export function createToolService(prisma: PrismaClient, keyring: Keyring, limits: PromptLimits) {
+  /** Everything a saved tool must satisfy: a valid definition, and a price covering its worst-case model cost. */
+  function checkDefinition(def: ToolDefinition) {
+    checkToolDefinition(def.prompt, def.inputSchema);
+    if (def.byomOnly) return;
+    const minimum = minimumToolPrice(def.prompt, def.inputSchema, def.model, limits);
+    if (def.priceCredits < minimum) {
+      throw new AppError(
+        422,
+        'price_below_model_cost',
+        `a run of this tool can cost up to ${minimum} credits on the platform's model key: price it at least that, bound its inputs (maxLength), or make it BYOM-only`,
+        { minimumPriceCredits: minimum },
+      );
+    }
+  }
+
   /** A live tool as `viewerId` may see it: the prompt only for its creator. */
   function view(tool: Tool, viewerId: string | undefined) {
     const isCreator = viewerId === tool.creatorId;
@@ -32,6 +49,7 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring) {
       inputSchema: tool.inputSchema as unknown as InputSchema,
       model: tool.model,
       priceCredits: tool.priceCredits,
+      byomOnly: tool.byomOnly,
       createdAt: tool.createdAt,
       updatedAt: tool.updatedAt,
       ...(isCreator && tool.promptCiphertext ? { prompt: keyring.decryptText(tool.promptCiphertext, promptAad(tool.id)) } : {}),
@@ -56,7 +74,7 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring) {
 
     /** `id` is for seeding fixed demo data; the API always lets the server choose. */
     async create(creatorId: string, def: ToolDefinition, id: string = randomUUID()) {
-      checkToolDefinition(def.prompt, def.inputSchema);
+      checkDefinition(def);
       return prisma.tool.create({
         data: {
           id,
@@ -67,6 +85,7 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring) {
           inputSchema: def.inputSchema as unknown as Prisma.InputJsonValue,
           model: def.model,
           priceCredits: def.priceCredits,
+          byomOnly: def.byomOnly ?? false,
         },
       });
     },
@@ -83,9 +102,15 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring) {
 
     async update(id: string, creatorId: string, changes: Partial<ToolDefinition>) {
       const tool = await findOwned(id, creatorId);
-      const prompt = changes.prompt ?? keyring.decryptText(tool.promptCiphertext as Uint8Array, promptAad(id));
-      const inputSchema = changes.inputSchema ?? (tool.inputSchema as unknown as InputSchema);
-      checkToolDefinition(prompt, inputSchema);
+      checkDefinition({
+        name: changes.name ?? tool.name,
+        description: changes.description ?? tool.description,
+        prompt: changes.prompt ?? keyring.decryptText(tool.promptCiphertext as Uint8Array, promptAad(id)),
+        inputSchema: changes.inputSchema ?? (tool.inputSchema as unknown as InputSchema),
+        model: changes.model ?? tool.model,
+        priceCredits: changes.priceCredits ?? tool.priceCredits,
+        byomOnly: changes.byomOnly ?? tool.byomOnly,
+      });
       return prisma.tool.update({
         where: { id },
         data: {
@@ -93,6 +118,7 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring) {
           ...(changes.description !== undefined ? { description: changes.description } : {}),
           ...(changes.model !== undefined ? { model: changes.model } : {}),
           ...(changes.priceCredits !== undefined ? { priceCredits: changes.priceCredits } : {}),
+          ...(changes.byomOnly !== undefined ? { byomOnly: changes.byomOnly } : {}),
           ...(changes.inputSchema ? { inputSchema: changes.inputSchema as unknown as Prisma.InputJsonValue } : {}),
           ...(changes.prompt ? { promptCiphertext: keyring.encrypt(changes.prompt, promptAad(id)) } : {}),
         },

@@ -17,6 +17,7 @@ import {
   proxyLocalActivities,
   setHandler,
   startChild,
+  TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -60,6 +61,13 @@ const bookkeepingOptions: ActivityOptions = {
 const LOCAL_BOOKKEEPING_PATCH = 'local-bookkeeping-activities';
 /** Runs recorded before retention timers existed start none (the sweep covers them). */
 const RETENTION_TIMER_PATCH = 'retention-timer-child';
+/**
+ * A run refused at admission (no credits) leaves nothing: its record, inputs
+ * included, is deleted before the refusal is answered, and the retention timer
+ * starts only once the run is admitted. Histories recorded before this started
+ * the timer first and kept a failed record.
+ */
+const REFUSED_RUN_LEAVES_NOTHING_PATCH = 'refused-run-leaves-nothing';
 const remoteBookkeeping = proxyActivities<Activities>(bookkeepingOptions);
 const localBookkeeping = proxyLocalActivities<Activities>(bookkeepingOptions);
 
@@ -67,7 +75,8 @@ function failureOf(err: unknown): { code: string; message: string } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) return { code: cause.type ?? 'failed', message: cause.message };
   if (isCancellation(err)) return { code: 'cancelled', message: 'the run was cancelled' };
-  if (cause instanceof Error && /timeout/i.test(cause.message)) return { code: 'model_timeout', message: 'the model did not answer in time' };
+  // The activity's own time limit ran out (the model call hung past even the client's timeout).
+  if (cause instanceof TimeoutFailure) return { code: 'model_timeout', message: 'the model did not answer in time' };
   return { code: 'failed', message: 'the run failed' };
 }
 
@@ -97,11 +106,11 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
   const bookkeeping = patched(LOCAL_BOOKKEEPING_PATCH) ? localBookkeeping : remoteBookkeeping;
 
   // The record's retention timer: a child that outlives this run (ABANDON) and
-  // destroys the data at expiry. Started first and awaited only before
-  // returning, so it adds nothing to the run's critical path. Should the process
-  // die before this point, the record exists and the retention sweep purges it.
-  const retentionTimer =
-    input.expiresAt && patched(RETENTION_TIMER_PATCH)
+  // destroys the data at expiry. Started once the run is admitted and awaited
+  // only before returning, so it adds nothing to the run's critical path. Should
+  // the process die before that, the record exists and the retention sweep purges it.
+  const startRetentionTimer = () =>
+    input.expiresAt
       ? startChild(executionRetentionWorkflow, {
           workflowId: retentionWorkflowId(executionId),
           args: [{ executionId, expiresAt: input.expiresAt }],
@@ -112,6 +121,8 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
           ],
         })
       : undefined;
+  const refusedRunLeavesNothing = patched(REFUSED_RUN_LEAVES_NOTHING_PATCH);
+  let retentionTimer = !refusedRunLeavesNothing && input.expiresAt && patched(RETENTION_TIMER_PATCH) ? startRetentionTimer() : undefined;
 
   const plan = await bookkeeping.startExecution(executionId);
   const held = plan.reservedCredits;
@@ -121,6 +132,12 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
       await bookkeeping.reserveCredits({ accountId: plan.accountId, executionId, amount: held, toolId: plan.toolId });
     } catch (err) {
       const { code, message } = failureOf(err);
+      if (refusedRunLeavesNothing) {
+        enter('failed');
+        await bookkeeping.discardRefusedExecution(executionId);
+        admission = { admitted: false, code, message };
+        return { status: 'failed', costCredits: 0, errorCode: code };
+      }
       admission = { admitted: false, code, message };
       enter('failed');
       await bookkeeping.finishExecution({ executionId, status: 'failed', costCredits: 0, errorCode: code, errorMessage: message });
@@ -129,6 +146,7 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
     }
   }
   admission = { admitted: true };
+  if (refusedRunLeavesNothing) retentionTimer = startRetentionTimer();
 
   try {
     enter('calling_model');
