@@ -120,8 +120,8 @@ describe('tool definitions are validated when saved', () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ['a placeholder that is not an input', { prompt: 'About {{nothing}}' }, 'invalid_prompt_template'],
     ['a required input that is not a property', { inputSchema: { type: 'object', properties: { topic: { type: 'string' } }, required: ['topic', 'ghost'] } }, 'invalid_input_schema'],
-    ['a non-scalar input', { inputSchema: { type: 'object', properties: { topic: { type: 'object' } } } }, 'invalid_input_schema'],
-    ['an unknown JSON Schema keyword', { inputSchema: { type: 'object', properties: { topic: { type: 'string', maxLenght: 3 } } } }, 'invalid_input_schema'],
+    ['a non-scalar input', { inputSchema: { type: 'object', properties: { topic: { type: 'object' } } } }, 'validation_failed'],
+    ['an unknown JSON Schema keyword', { inputSchema: { type: 'object', properties: { topic: { type: 'string', maxLenght: 3 } } } }, 'validation_failed'],
     ['a schema that is not an object schema', { inputSchema: { type: 'array', items: {} } }, 'validation_failed'],
     ['an unpriced model', { model: 'gpt-99' }, 'validation_failed'],
     ['a negative price', { priceCredits: -1 }, 'validation_failed'],
