@@ -3,7 +3,7 @@
 //   2. Postgres: DATABASE_URL if set, else an embedded Postgres under .data/postgres,
 //   3. migrations, then the demo creator and tool (once),
 //   4. the Temporal dev server with its Web UI (unless TEMPORAL_ADDRESS is set),
-//   5. the worker and the API as child processes.
+//   5. the worker and the API as child processes, restarted with backoff should they die.
 // Ctrl-C (or SIGTERM) stops every process it started, in reverse order.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -109,21 +109,48 @@ async function main() {
       env.TEMPORAL_UI_ORIGIN ??= `http://localhost:${uiPort}`;
     }
 
-    // 5. Worker and API.
-    const launch = (name: string, script: string): ChildProcess => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env, stdio: 'inherit', detached: true });
-      children.push(child);
-      started.push({ name, stop: () => stopChild(child, 10_000) });
-      child.once('exit', (code, signal) => {
-        if (!stopping) {
-          say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
-          void shutdown(1);
-        }
+    // 5. Worker and API. Should one die (not while stopping), start it again after a backoff
+    // (1 s, 2 s, 4 s ... at most 15 s); only when it fails more than SOTALLY_RESTART_LIMIT times
+    // (default 5) within SOTALLY_RESTART_WINDOW_SECONDS (default 60) stop everything, saying why.
+    const restartLimit = Number(env.SOTALLY_RESTART_LIMIT) || 5;
+    const windowSeconds = Number(env.SOTALLY_RESTART_WINDOW_SECONDS) || 60;
+    const superviseChild = (name: string, script: string): void => {
+      let child: ChildProcess;
+      let restartTimer: NodeJS.Timeout | undefined;
+      let failures: number[] = []; // when it died, within the window
+      const launch = () => {
+        if (stopping) return;
+        child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env, stdio: 'inherit', detached: true });
+        children.push(child);
+        const current = child;
+        current.once('exit', (code, signal) => {
+          children.splice(children.indexOf(current), 1);
+          if (stopping) return;
+          const now = Date.now();
+          failures = [...failures.filter((t) => now - t < windowSeconds * 1000), now];
+          const exit = signal ?? `code ${code}`;
+          if (failures.length > restartLimit) {
+            say(`${name} failed ${failures.length} times within ${windowSeconds} s; stopping everything. Its last exit: ${exit}`);
+            void shutdown(1);
+            return;
+          }
+          const delayMs = Math.min(1000 * 2 ** (failures.length - 1), 15_000);
+          say(`${name} exited unexpectedly (${exit}); restarting in ${delayMs / 1000} s (restart ${failures.length} of ${restartLimit} within ${windowSeconds} s)`);
+          restartTimer = setTimeout(launch, delayMs);
+        });
+      };
+      launch();
+      // Stops whichever process is current, and any restart still pending.
+      started.push({
+        name,
+        stop: async () => {
+          clearTimeout(restartTimer);
+          await stopChild(child, 10_000);
+        },
       });
-      return child;
     };
-    launch('worker', 'src/worker.ts');
-    launch('api', 'src/server.ts');
+    superviseChild('worker', 'src/worker.ts');
+    superviseChild('api', 'src/server.ts');
     await waitUntilReady(`http://127.0.0.1:${apiPort}/readyz`, 90_000);
 
     const api = `http://localhost:${apiPort}`;
