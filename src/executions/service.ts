@@ -34,6 +34,7 @@ export interface ExecutionServiceDeps {
     | 'MODEL_RETRY_INITIAL_INTERVAL'
     | 'MODEL_MAX_OUTPUT_TOKENS'
     | 'MAX_PROMPT_CHARS'
+    | 'RESERVATION_TTL'
   >;
   prisma: PrismaClient;
   keyring: Keyring;
@@ -101,7 +102,11 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
   async function admitWithinConcurrencyCap(userId: string, data: Prisma.ExecutionUncheckedCreateInput): Promise<Execution> {
     return prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId}::uuid FOR UPDATE`;
-      const running = await tx.execution.count({ where: { userId, status: { in: ['pending', 'running'] } } });
+      // A record left pending past RESERVATION_TTL never got its workflow (the API died in between): it no longer counts.
+      const staleBefore = new Date(Date.now() - config.RESERVATION_TTL);
+      const running = await tx.execution.count({
+        where: { userId, OR: [{ status: 'running' }, { status: 'pending', createdAt: { gt: staleBefore } }] },
+      });
       if (running >= config.MAX_CONCURRENT_EXECUTIONS) {
         throw new AppError(429, 'too_many_running', `at most ${config.MAX_CONCURRENT_EXECUTIONS} runs at once; wait for one to finish`);
       }
