@@ -94,7 +94,7 @@ export function registerCreditRoutes(route: RouteRegistrar, credits: CreditsServ
     rawBody: true,
     body: z.object({ id: z.string(), type: z.string() }).passthrough().openapi('StripeEvent'),
     responses: { 200: z.object({ received: z.literal(true), duplicate: z.boolean() }) },
-    errors: { 400: 'invalid_signature', 503: 'payments_unavailable' },
+    errors: { 400: 'invalid_signature | malformed_json | malformed_event', 503: 'payments_unavailable' },
     handler: async ({ req, body }) => ({
       status: 200,
       body: await credits.receiveWebhook(body as unknown as Buffer, req.header('stripe-signature')),

@@ -7,6 +7,7 @@ import type Stripe from 'stripe';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { AppError } from '../api/errors';
+import { z } from '../api/zod';
 import { workflowIds } from '../shared';
 import { clawBackCreditsWorkflow, purchaseCreditsWorkflow } from '../workflows/credits';
 
@@ -17,6 +18,20 @@ export interface CreditsServiceDeps {
   stripe: Stripe | undefined;
   logger: Logger;
 }
+
+// Every signed event is checked before use: a signature proves who sent it, not that it has the shape we read.
+// A malformed one is a 400 and changes nothing (Stripe shows the failed delivery); it never reaches the database.
+const id255 = z.string().min(1).max(255);
+const paymentIntentRef = z.union([id255, z.object({ id: id255 }).passthrough(), z.null()]).optional();
+const cents = z.number().int().min(0).max(2_147_483_647);
+const EventEnvelope = z.object({ id: id255, type: id255, data: z.object({ object: z.record(z.unknown()) }) });
+const EVENT_OBJECTS = {
+  checkout: z.object({ id: id255, payment_status: z.string().max(64), payment_intent: paymentIntentRef }).passthrough(),
+  charge: z.object({ id: id255, payment_intent: paymentIntentRef, amount_refunded: cents }).passthrough(),
+  dispute: z.object({ id: id255, payment_intent: paymentIntentRef, amount: cents }).passthrough(),
+};
+const malformedEvent = (problem: string) => new AppError(400, 'malformed_event', `the event is not one we can apply: ${problem}`);
+const issuePaths = (err: z.ZodError) => err.issues.map((i) => i.path.join('.') || '(root)').join(', ');
 
 const paymentsUnavailable = () => new AppError(503, 'payments_unavailable', 'payments are not configured on this server');
 
@@ -127,29 +142,40 @@ export function createCreditsService({ config, prisma, temporal, stripe, logger 
         if (err instanceof SyntaxError) throw new AppError(400, 'malformed_json', 'the event body is not valid JSON');
         throw new AppError(400, 'invalid_signature', 'the Stripe signature does not match this payload');
       }
+      const envelope = EventEnvelope.safeParse(event);
+      if (!envelope.success) throw malformedEvent(`missing or invalid ${issuePaths(envelope.error)}`);
       if (await prisma.stripeEvent.findUnique({ where: { id: event.id } })) return { received: true, duplicate: true };
+      const objectOf = <T extends z.ZodTypeAny>(schema: T): z.infer<T> => {
+        const parsed = schema.safeParse(event.data.object);
+        if (!parsed.success) {
+          logger.warn({ stripeEventId: event.id, type: event.type, invalid: issuePaths(parsed.error) }, 'stripe event refused: malformed object');
+          throw malformedEvent(`invalid ${issuePaths(parsed.error)} in data.object`);
+        }
+        return parsed.data;
+      };
 
       let outcome: string;
       switch (event.type) {
         case 'checkout.session.completed':
         case 'checkout.session.async_payment_succeeded':
-          outcome = await onCheckoutPaid(event.data.object);
+          outcome = await onCheckoutPaid(objectOf(EVENT_OBJECTS.checkout) as unknown as Stripe.Checkout.Session);
           break;
         case 'charge.refunded': {
-          const charge = event.data.object;
-          outcome = await onClawback(event.id, 'refund', charge.id, charge.payment_intent, charge.amount_refunded);
+          const charge = objectOf(EVENT_OBJECTS.charge);
+          outcome = await onClawback(event.id, 'refund', charge.id, charge.payment_intent ?? null, charge.amount_refunded);
           break;
         }
         case 'charge.dispute.created': {
-          const dispute = event.data.object;
-          outcome = await onClawback(event.id, 'dispute', dispute.id, dispute.payment_intent, dispute.amount);
+          const dispute = objectOf(EVENT_OBJECTS.dispute);
+          outcome = await onClawback(event.id, 'dispute', dispute.id, dispute.payment_intent ?? null, dispute.amount);
           break;
         }
         default:
           outcome = 'ignored: not an event we act on';
       }
       // Recorded last: if anything above failed, Stripe's retry finds the event unapplied (every step is idempotent).
-      const objectId = (event.data.object as { id?: string }).id ?? '';
+      const objectIdValue = (event.data.object as { id?: unknown }).id;
+      const objectId = typeof objectIdValue === 'string' ? objectIdValue.slice(0, 255) : '';
       await prisma.stripeEvent.createMany({ data: [{ id: event.id, type: event.type, objectId }], skipDuplicates: true });
       logger.info({ stripeEventId: event.id, type: event.type, outcome }, 'stripe event applied');
       return { received: true, duplicate: false };

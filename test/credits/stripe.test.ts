@@ -238,3 +238,31 @@ describe('reading your own credits only', () => {
     expect((await new HttpClient(api.baseUrl).get('/v1/credits')).status).toBe(401);
   });
 });
+
+describe('signed events that are malformed', () => {
+  const evt = () => `evt_${randomUUID().replace(/-/g, '')}`;
+  const cases: [string, object, number][] = [
+    ['an empty object', {}, 400],
+    ['no data', { id: evt(), type: 'charge.refunded' }, 400],
+    ['data without object', { id: evt(), type: 'charge.refunded', data: {} }, 400],
+    ['an id that is a number', { id: 42, type: 'charge.refunded', data: { object: {} } }, 400],
+    ['a refund of 1.5 cents', event('charge.refunded', { id: 'ch_x', payment_intent: 'pi_x', amount_refunded: 1.5 }), 400],
+    ['a refund of 1e12 cents', event('charge.refunded', { id: 'ch_x', payment_intent: 'pi_x', amount_refunded: 1e12 }), 400],
+    ['a refund amount as text', event('charge.refunded', { id: 'ch_x', payment_intent: 'pi_x', amount_refunded: '100' }), 400],
+    ['a negative dispute', event('charge.dispute.created', { id: 'dp_x', payment_intent: 'pi_x', amount: -5 }), 400],
+    ['a checkout session without id', event('checkout.session.completed', { payment_status: 'paid', payment_intent: 'pi_x' }), 400],
+    ['an unknown type whose object id is a number', event('customer.created', { id: 12345 }), 200],
+  ];
+  it.each(cases)('%s → 400 malformed_event (200 for an unknown type), never a 5xx, and nothing changes', async (_label, body, status) => {
+    const before = await Promise.all([prisma.stripeEvent.count(), prisma.creditClawback.count(), prisma.ledgerEntry.count()]);
+    const res = await deliver(body);
+    expect(res.status).toBe(status);
+    if (status === 400) {
+      expect(res.body.error.code).toBe('malformed_event');
+      expect(await Promise.all([prisma.stripeEvent.count(), prisma.creditClawback.count(), prisma.ledgerEntry.count()])).toEqual(before);
+    } else {
+      const recorded = await prisma.stripeEvent.findUniqueOrThrow({ where: { id: (body as { id: string }).id } });
+      expect(recorded.objectId).toBe('');
+    }
+  });
+});
