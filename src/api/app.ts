@@ -19,6 +19,7 @@ import { registerToolRoutes } from '../tools/routes';
 import { createLedger } from '../credits/ledger';
 import { createCreditsService } from '../credits/service';
 import { createStripe } from '../credits/stripe';
+import { createAdjustmentService } from '../credits/adjustments';
 import { registerCreditRoutes } from '../credits/routes';
 import { createProviderKeyService } from '../provider-keys/service';
 import { registerProviderKeyRoutes } from '../provider-keys/routes';
@@ -97,10 +98,12 @@ export function createApp(deps: ApiDeps): Express {
     createExecutionService({ config, prisma, keyring: deps.keyring, temporal: deps.temporal, tools, providerKeys }),
     limitPerUser(prisma, 'executions', config.EXECUTION_RATE_LIMIT_MAX, config.EXECUTION_RATE_LIMIT_WINDOW),
   );
+  const ledger = createLedger(prisma, { reservationTtlMs: config.RESERVATION_TTL });
   registerCreditRoutes(
     route,
     createCreditsService({ config, prisma, temporal: deps.temporal, stripe: createStripe(config), logger }),
-    createLedger(prisma, { reservationTtlMs: config.RESERVATION_TTL }),
+    ledger,
+    createAdjustmentService(prisma, ledger),
   );
 
   app.use(router);

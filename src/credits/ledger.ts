@@ -9,7 +9,7 @@ import { Prisma, type LedgerEntryType, type PrismaClient } from '@prisma/client'
 import type { LedgerFailureType } from '../shared';
 import { newestFirst } from '../api/pagination';
 
-export type LedgerErrorCode = LedgerFailureType;
+export type LedgerErrorCode = LedgerFailureType | 'adjustment_exceeds_balance' | 'adjustment_key_reused';
 
 /** A business refusal: retrying will not change the answer. */
 export class LedgerError extends Error {
@@ -310,6 +310,48 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
     /** The account's ledger, newest first (keyset pagination). */
     listEntries(accountId: string, after: object, limit: number) {
       return prisma.ledgerEntry.findMany({ where: { accountId, ...after }, orderBy: newestFirst, take: limit + 1 });
+    },
+
+    /**
+     * An operator's adjustment: `credits` (positive grants, negative takes back) with who and why,
+     * in one transaction with its ledger entry. A negative one never takes the balance below zero.
+     * Idempotent by `requestKey`: the same key again returns the first adjustment; with other
+     * values it is refused.
+     */
+    async adjust(input: { accountId: string; credits: number; reason: string; operator: string; requestKey: string }) {
+      if (!Number.isInteger(input.credits) || input.credits === 0) throw new LedgerError('invalid_amount', 'an adjustment is a non-zero whole number of credits');
+      const attempt = () =>
+        prisma.$transaction(async (tx) => {
+          const earlier = await tx.creditAdjustment.findUnique({ where: { requestKey: input.requestKey } });
+          if (earlier) {
+            if (earlier.accountId !== input.accountId || earlier.credits !== input.credits || earlier.reason !== input.reason) {
+              throw new LedgerError('adjustment_key_reused', 'this idempotency key was used for a different adjustment');
+            }
+            return { adjustment: earlier, created: false };
+          }
+          await ensureAccount(tx, input.accountId);
+          const changed = await tx.$executeRaw`
+            UPDATE credit_accounts SET available = available + ${input.credits}, updated_at = now()
+             WHERE user_id = ${input.accountId}::uuid AND available + ${input.credits} >= 0`;
+          if (changed === 0) throw new LedgerError('adjustment_exceeds_balance', `taking back ${-input.credits} credits would make the balance negative`);
+          const adjustment = await tx.creditAdjustment.create({
+            data: { accountId: input.accountId, credits: input.credits, reason: input.reason, operator: input.operator, requestKey: input.requestKey },
+          });
+          await appendEntry(tx, {
+            accountId: input.accountId,
+            type: 'adjustment',
+            availableDelta: input.credits,
+            reservedDelta: 0,
+            idempotencyKey: `adjustment:${adjustment.id}`,
+          });
+          return { adjustment, created: true };
+        });
+      try {
+        return await attempt();
+      } catch (err) {
+        if (isUniqueViolation(err)) return attempt(); // the same request key raced in twice: answer with the winner
+        throw err;
+      }
     },
 
     /** Operator action after a fraud review. */

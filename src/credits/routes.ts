@@ -4,6 +4,8 @@ import { idempotencyKeyOf } from '../api/params';
 import { pageOf, pageQuery, readPage } from '../api/pagination';
 import type { Ledger } from './ledger';
 import type { CreditsService } from './service';
+import type { AdjustmentService } from './adjustments';
+import { AppError } from '../api/errors';
 
 const Balance = z.object({ available: z.number().int(), reserved: z.number().int(), underReview: z.boolean() }).openapi('CreditBalance');
 const Package = z.object({ id: z.string(), credits: z.number().int(), priceCents: z.number().int(), currency: z.string() }).openapi('CreditPackage');
@@ -20,9 +22,60 @@ const Entry = z
   })
   .openapi('LedgerEntry');
 const CheckoutBody = z.object({ packageId: z.string().min(1).max(40) }).strict().openapi('CheckoutRequest');
+const AdjustmentBody = z
+  .object({
+    userId: z.string().uuid(),
+    credits: z
+      .number()
+      .int()
+      .min(-1_000_000)
+      .max(1_000_000)
+      .refine((n) => n !== 0, 'an adjustment moves at least one credit')
+      .openapi({ description: 'credits to add (negative: to take back; never below a zero balance)' }),
+    reason: z.string().trim().min(3).max(500),
+  })
+  .strict()
+  .openapi('CreditAdjustmentRequest');
+const Adjustment = z
+  .object({
+    id: z.string().uuid(),
+    userId: z.string().uuid(),
+    credits: z.number().int(),
+    reason: z.string(),
+    operator: z.string(),
+    createdAt: z.date(),
+    balance: z.object({ available: z.number().int(), reserved: z.number().int() }),
+  })
+  .openapi('CreditAdjustment');
 const Checkout = z.object({ sessionId: z.string(), url: z.string().url() });
 
-export function registerCreditRoutes(route: RouteRegistrar, credits: CreditsService, ledger: Ledger) {
+export function registerCreditRoutes(route: RouteRegistrar, credits: CreditsService, ledger: Ledger, adjustments: AdjustmentService) {
+  route({
+    method: 'post',
+    path: '/v1/admin/credit-adjustments',
+    summary: 'Add or take back credits without Stripe, with a reason (admin; Idempotency-Key required)',
+    tags: ['staff'],
+    access: ['admin'],
+    body: AdjustmentBody,
+    responses: { 200: Adjustment, 201: Adjustment },
+    errors: { 400: 'validation_failed | idempotency_key_required', 404: 'not_found', 409: 'adjustment_exceeds_balance | idempotency_key_reused' },
+    handler: async ({ req, principal, body }) => {
+      const key = idempotencyKeyOf(req);
+      if (!key) throw new AppError(400, 'idempotency_key_required', 'send an Idempotency-Key header, so a retried adjustment is applied once');
+      const operator = `user:${principal.userId}`;
+      const { adjustment, created, balance } = await adjustments.adjust(body.userId, {
+        credits: body.credits,
+        reason: body.reason,
+        operator,
+        requestKey: `api:${principal.userId}:${key}`,
+      });
+      return {
+        status: created ? 201 : 200,
+        body: { ...adjustment, userId: adjustment.accountId, balance: { available: balance.available, reserved: balance.reserved } },
+      };
+    },
+  });
+
   route({
     method: 'get',
     path: '/v1/credits',
