@@ -1,6 +1,10 @@
-// Demo data for a development machine: one creator and one tool. Idempotent:
-// fixed ids, created only when missing. Run by `npm start`, or alone with
-// `npm run seed` (needs DATABASE_URL and DATA_ENCRYPTION_KEYS).
+// Demo data for a development machine: a demo creator with a demo tool, and a
+// demo user holding credits granted by an audited operator adjustment (so the
+// ledger explains every credit). Idempotent: fixed ids and keys, each piece
+// created only when missing. Run by `npm start`, or alone with `npm run seed`
+// (needs DATABASE_URL and DATA_ENCRYPTION_KEYS).
+// Passwords are random, shown once when an account is created, and (under
+// npm start) written to .data/demo-accounts.txt for the README's quickstart.
 import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '@prisma/client';
 import { hashPassword } from '../src/accounts/credentials';
@@ -8,44 +12,67 @@ import { Keyring } from '../src/crypto/keyring';
 import { createPrisma } from '../src/db';
 import { createToolService } from '../src/tools/service';
 import { PROMPT_LIMIT_DEFAULTS } from '../src/config';
+import { createLedger } from '../src/credits/ledger';
+import { createAdjustmentService } from '../src/credits/adjustments';
 
 export const DEMO_CREATOR_ID = '00000000-0000-4000-8000-00000000c0de';
+export const DEMO_USER_ID = '00000000-0000-4000-8000-0000000005e1';
 export const DEMO_TOOL_ID = '00000000-0000-4000-8000-0000000007a1';
 export const DEMO_CREATOR_EMAIL = 'demo-creator@sotally.local';
+export const DEMO_USER_EMAIL = 'demo-user@sotally.local';
+export const DEMO_USER_CREDITS = 1000;
 
 export interface SeedResult {
   created: boolean;
-  /** Shown once, when the demo creator is first created. */
-  creatorPassword?: string;
+  /** Accounts created by this call, with their passwords (shown once). */
+  accounts: { email: string; password: string }[];
+}
+
+async function ensureAccount(prisma: PrismaClient, id: string, name: string, email: string): Promise<{ email: string; password: string } | undefined> {
+  if (await prisma.user.findUnique({ where: { id }, select: { id: true } })) return undefined;
+  const password = randomBytes(12).toString('base64url');
+  await prisma.user.create({ data: { id, name, email, passwordHash: await hashPassword(password, 17) } });
+  return { email, password };
 }
 
 export async function seedDemo(prisma: PrismaClient, keyring: Keyring): Promise<SeedResult> {
-  if (await prisma.tool.findUnique({ where: { id: DEMO_TOOL_ID }, select: { id: true } })) return { created: false };
-  let creatorPassword: string | undefined;
-  if (!(await prisma.user.findUnique({ where: { id: DEMO_CREATOR_ID }, select: { id: true } }))) {
-    creatorPassword = randomBytes(12).toString('base64url');
-    await prisma.user.create({
-      data: { id: DEMO_CREATOR_ID, name: 'Demo Creator', email: DEMO_CREATOR_EMAIL, passwordHash: await hashPassword(creatorPassword, 17) },
-    });
-  }
-  await createToolService(prisma, keyring, PROMPT_LIMIT_DEFAULTS).create(
-    DEMO_CREATOR_ID,
-    {
-      name: 'Haiku writer',
-      description: 'Writes a haiku about any topic.',
-      prompt: 'You are a poet. Write one haiku (5-7-5 syllables) about {{topic}}. Answer with the haiku only.',
-      inputSchema: {
-        type: 'object',
-        properties: { topic: { type: 'string', minLength: 1, maxLength: 200, description: 'What the haiku is about' } },
-        required: ['topic'],
-        additionalProperties: false,
+  const accounts = [
+    await ensureAccount(prisma, DEMO_CREATOR_ID, 'Demo Creator', DEMO_CREATOR_EMAIL),
+    await ensureAccount(prisma, DEMO_USER_ID, 'Demo User', DEMO_USER_EMAIL),
+  ].filter((a): a is { email: string; password: string } => a !== undefined);
+
+  let created = accounts.length > 0;
+  if (!(await prisma.tool.findUnique({ where: { id: DEMO_TOOL_ID }, select: { id: true } }))) {
+    created = true;
+    await createToolService(prisma, keyring, PROMPT_LIMIT_DEFAULTS).create(
+      DEMO_CREATOR_ID,
+      {
+        name: 'Haiku writer',
+        description: 'Writes a haiku about any topic.',
+        prompt: 'You are a poet. Write one haiku (5-7-5 syllables) about {{topic}}. Answer with the haiku only.',
+        inputSchema: {
+          type: 'object',
+          properties: { topic: { type: 'string', minLength: 1, maxLength: 200, description: 'What the haiku is about' } },
+          required: ['topic'],
+          additionalProperties: false,
+        },
+        model: 'gpt-4o-mini',
+        priceCredits: 5, // the worst-case model cost of a run (src/tools/pricing.ts): 200 characters in, 1,024 tokens out
       },
-      model: 'gpt-4o-mini',
-      priceCredits: 5, // the worst-case model cost of a run (src/tools/pricing.ts): 200 characters in, 1,024 tokens out
-    },
-    DEMO_TOOL_ID,
-  );
-  return { created: true, creatorPassword };
+      DEMO_TOOL_ID,
+    );
+  }
+
+  // Credits the way an operator grants them: audited, in the ledger, once (fixed request key).
+  const adjustments = createAdjustmentService(prisma, createLedger(prisma, { reservationTtlMs: 15 * 60_000 }));
+  const grant = await adjustments.adjust(DEMO_USER_ID, {
+    credits: DEMO_USER_CREDITS,
+    reason: 'demo account (npm start seed)',
+    operator: 'seed',
+    requestKey: 'seed:demo-user-credits',
+  });
+  created ||= grant.created;
+  return { created, accounts };
 }
 
 if (require.main === module) {
@@ -56,7 +83,10 @@ if (require.main === module) {
   }
   const prisma = createPrisma(DATABASE_URL, 1);
   seedDemo(prisma, Keyring.parse(DATA_ENCRYPTION_KEYS))
-    .then((result) => console.log(result.created ? 'Seeded the demo creator and tool.' : 'Demo data already present.'))
+    .then((result) => {
+      for (const account of result.accounts) console.log(`Created ${account.email} (password: ${account.password})`);
+      console.log(result.created ? 'Seeded the demo accounts, tool and credits.' : 'Demo data already present.');
+    })
     .catch((err: unknown) => {
       console.error(err);
       process.exitCode = 1;

@@ -6,14 +6,15 @@
 //   5. the worker and the API as child processes, restarted with backoff should they die.
 // Ctrl-C (or SIGTERM) stops every process it started, in reverse order.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { Keyring } from '../src/crypto/keyring';
 import { createPrisma } from '../src/db';
 import { ensureDatabase, migrateDatabase, setNamespaceRetention, startEmbeddedPostgres, startTemporalDevServer, stopChild } from './lib/dev-services';
 import { ROOT } from './lib/temporal-binaries';
-import { seedDemo, DEMO_CREATOR_EMAIL } from './seed';
+import { seedDemo } from './seed';
+import { DEV_MODEL_KEY, DEV_MODEL_NAME, startDevModel } from './lib/dev-model';
 
 const say = (msg: string) => console.log(`[start] ${msg}`);
 
@@ -78,9 +79,26 @@ async function main() {
     const prisma = createPrisma(databaseUrl, 1);
     try {
       const seeded = await seedDemo(prisma, Keyring.parse(env.DATA_ENCRYPTION_KEYS as string));
-      if (seeded.creatorPassword) say(`seeded the demo creator ${DEMO_CREATOR_EMAIL} (password: ${seeded.creatorPassword}) and the demo tool`);
+      // The passwords are shown once, and kept (git-ignored, owner-only) for the README's quickstart.
+      for (const account of seeded.accounts) {
+        say(`seeded the demo account ${account.email} (password: ${account.password})`);
+        appendFileSync(path.join(dataDir, 'demo-accounts.txt'), `${account.email} ${account.password}\n`, { mode: 0o600 });
+      }
+      if (seeded.created) say('demo data: a creator with the "Haiku writer" tool, and a user holding 1,000 credits');
     } finally {
       await prisma.$disconnect();
+    }
+
+    // The development model: only when no provider key is configured (production refuses to start without one).
+    let modelLine = `${env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'} (OPENAI_API_KEY)`;
+    if (!env.OPENAI_API_KEY) {
+      const latencyMs = Number(env.DEV_MODEL_LATENCY_MS ?? 300) || 0;
+      const devModel = await startDevModel({ port: Number(env.DEV_MODEL_PORT ?? 0) || 0, latencyMs });
+      started.push({ name: 'development model', stop: devModel.close });
+      env.OPENAI_BASE_URL = devModel.baseUrl;
+      env.OPENAI_API_KEY = DEV_MODEL_KEY;
+      modelLine = `${DEV_MODEL_NAME} at ${devModel.baseUrl} (no OPENAI_API_KEY: a local echo model, ${latencyMs} ms per answer)`;
+      say(`no OPENAI_API_KEY: runs go to the local development model ${DEV_MODEL_NAME}`);
     }
 
     // 4. Temporal.
@@ -161,6 +179,8 @@ async function main() {
         `  API          ${api}`,
         `  API docs     ${api}/docs`,
         `  Temporal UI  ${temporalUiUrl ?? '(external Temporal: see your cluster)'}`,
+        `  Model        ${modelLine}`,
+        `  Demo log-ins ${path.relative(ROOT, path.join(dataDir, 'demo-accounts.txt')) || 'demo-accounts.txt'} (README: Quickstart)`,
         '  Ctrl-C stops everything.',
         '',
       ].join('\n'),

@@ -152,6 +152,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!result.success) {
     for (const issue of result.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
+  if (cleaned.NODE_ENV === 'production' && (!cleaned.OPENAI_API_KEY || cleaned.OPENAI_API_KEY.startsWith('sk-sotally-dev-model'))) {
+    problems.push('OPENAI_API_KEY: production needs a real model provider key (the development model is for npm start only)');
+  }
   if (Boolean(cleaned.TLS_CERT_FILE) !== Boolean(cleaned.TLS_KEY_FILE)) {
     problems.push('TLS_CERT_FILE and TLS_KEY_FILE: set both to serve HTTPS, or neither');
   }

@@ -10,6 +10,7 @@ import { freePort } from '../scripts/lib/dev-services';
 import { DEMO_TOOL_ID, seedDemo } from '../scripts/seed';
 import { Keyring } from '../src/crypto/keyring';
 import { closeTestPrisma, TEST_KEYS, testPrisma } from './helpers/env';
+import { temporalBinary } from '../scripts/lib/temporal-binaries';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -30,6 +31,18 @@ function commandLine(pid: number): string {
   } catch {
     return '(gone)';
   }
+}
+
+/** Runs a command to its end without blocking this process (the supervisor's output keeps flowing). */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 const alive = (pid: number) => {
@@ -80,6 +93,35 @@ it('starts the whole service from nothing, answers /readyz, and leaves no proces
 
     const tools = (await (await fetch(`http://127.0.0.1:${port}/v1/tools`)).json()) as { items: { id: string }[] };
     expect(tools.items.map((t) => t.id)).toContain(DEMO_TOOL_ID);
+    expect(output).toMatch(/Model {8}sotally-dev-echo at http:\/\/127\.0\.0\.1:\d+\/v1/);
+
+    // The README's quickstart, exactly as written there, against this start.
+    const block = /## Quickstart[\s\S]*?```bash\n([\s\S]*?)```/.exec(readFileSync(path.join(ROOT, 'README.md'), 'utf8'))?.[1];
+    expect(block).toBeDefined();
+    const quick = await run('bash', ['-euo', 'pipefail', '-c', block as string], {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      API: `http://localhost:${port}`,
+      SOTALLY_DATA_DIR: dataDir,
+    });
+    expect({ code: quick.code, stderr: quick.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(quick.stdout).toMatch(/^run: {10}\{.*"status":"succeeded"/m);
+    expect(quick.stdout).toContain('sotally-dev-echo: You are a poet. Write one haiku (5-7-5 syllables) about autumn rain.');
+    const balance = JSON.parse(/^balance: +(.*)$/m.exec(quick.stdout)?.[1] ?? '{}') as { available: number; reserved: number };
+    expect(balance.reserved).toBe(0);
+    expect(balance.available).toBeGreaterThan(990);
+    expect(balance.available).toBeLessThan(1000);
+    const ledger = JSON.parse(/^ledger: +(.*)$/m.exec(quick.stdout)?.[1] ?? '{}') as { items: { type: string }[] };
+    expect(ledger.items.map((e) => e.type).sort()).toEqual(['adjustment', 'capture', 'release', 'reservation']);
+    // The UI link's query finds the run's workflows (the run and its retention timer).
+    const executionId = /ExecutionId%3D%22([0-9a-f-]{36})%22/.exec(quick.stdout)?.[1] as string;
+    let listed = '';
+    for (let i = 0; i < 40 && !listed.includes(`tool-execution-${executionId}`); i += 1) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 250)); // visibility is eventually consistent
+      const args = ['workflow', 'list', '--address', `127.0.0.1:${temporalPort}`, '--query', `ExecutionId="${executionId}"`];
+      listed = (await run(temporalBinary('cli'), args, { PATH: process.env.PATH })).stdout;
+    }
+    expect(listed).toContain(`tool-execution-${executionId}`);
 
     const pids = descendants(child.pid as number);
     const commandOf = new Map(pids.map((pid) => [pid, commandLine(pid)]));
@@ -101,6 +143,6 @@ it('seeds the demo creator and tool once, however often it runs', async () => {
   const keyring = Keyring.parse(TEST_KEYS);
   await seedDemo(testPrisma(), keyring);
   const again = await seedDemo(testPrisma(), keyring);
-  expect(again.created).toBe(false);
+  expect(again).toEqual({ created: false, accounts: [] });
   expect(await testPrisma().tool.count({ where: { id: DEMO_TOOL_ID } })).toBe(1);
 });

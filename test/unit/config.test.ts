@@ -29,4 +29,10 @@ describe('configuration', () => {
   it('rejects an encryption key that is not exactly 32 bytes', () => {
     expect(() => loadConfig({ ...valid, DATA_ENCRYPTION_KEYS: `v1:${Buffer.alloc(31).toString('base64')}` })).toThrow(/DATA_ENCRYPTION_KEYS.*32 bytes/);
   });
+
+  it('refuses production without a real model key (the development model is for npm start only)', () => {
+    expect(() => loadConfig({ ...valid, NODE_ENV: 'production' })).toThrow(/OPENAI_API_KEY/);
+    expect(() => loadConfig({ ...valid, NODE_ENV: 'production', OPENAI_API_KEY: 'sk-sotally-dev-model-not-a-real-key' })).toThrow(/OPENAI_API_KEY/);
+    expect(loadConfig({ ...valid, NODE_ENV: 'production', OPENAI_API_KEY: 'sk-live-something' }).NODE_ENV).toBe('production');
+  });
 });
