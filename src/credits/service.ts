@@ -21,7 +21,8 @@ export interface CreditsServiceDeps {
 
 // Every signed event is checked before use: a signature proves who sent it, not that it has the shape we read.
 // A malformed one is a 400 and changes nothing (Stripe shows the failed delivery); it never reaches the database.
-const id255 = z.string().min(1).max(255);
+// Postgres text cannot hold NUL, so an id carrying one would fail in the query (a 500 that Stripe retries for days).
+const id255 = z.string().min(1).max(255).refine((s) => !s.includes('\u0000'), 'contains a NUL character');
 const paymentIntentRef = z.union([id255, z.object({ id: id255 }).passthrough(), z.null()]).optional();
 const cents = z.number().int().min(0).max(2_147_483_647);
 const EventEnvelope = z.object({ id: id255, type: id255, data: z.object({ object: z.record(z.unknown()) }) });
@@ -143,12 +144,16 @@ export function createCreditsService({ config, prisma, temporal, stripe, logger 
         throw new AppError(400, 'invalid_signature', 'the Stripe signature does not match this payload');
       }
       const envelope = EventEnvelope.safeParse(event);
-      if (!envelope.success) throw malformedEvent(`missing or invalid ${issuePaths(envelope.error)}`);
+      if (!envelope.success) {
+        logger.warn({ invalid: issuePaths(envelope.error) }, 'stripe event refused: malformed envelope');
+        throw malformedEvent(`missing or invalid ${issuePaths(envelope.error)}`);
+      }
       if (await prisma.stripeEvent.findUnique({ where: { id: event.id } })) return { received: true, duplicate: true };
       const objectOf = <T extends z.ZodTypeAny>(schema: T): z.infer<T> => {
         const parsed = schema.safeParse(event.data.object);
         if (!parsed.success) {
-          logger.warn({ stripeEventId: event.id, type: event.type, invalid: issuePaths(parsed.error) }, 'stripe event refused: malformed object');
+          // The event id and the paths at fault only: never the payload.
+          logger.warn({ stripeEventId: event.id, invalid: issuePaths(parsed.error) }, 'stripe event refused: malformed object');
           throw malformedEvent(`invalid ${issuePaths(parsed.error)} in data.object`);
         }
         return parsed.data;
@@ -174,8 +179,9 @@ export function createCreditsService({ config, prisma, temporal, stripe, logger 
           outcome = 'ignored: not an event we act on';
       }
       // Recorded last: if anything above failed, Stripe's retry finds the event unapplied (every step is idempotent).
-      const objectIdValue = (event.data.object as { id?: unknown }).id;
-      const objectId = typeof objectIdValue === 'string' ? objectIdValue.slice(0, 255) : '';
+      // The object's id only if it is a usable id (an unknown type's object may hold anything), else ''.
+      const objectIdValue = id255.safeParse((event.data.object as { id?: unknown }).id);
+      const objectId = objectIdValue.success ? objectIdValue.data : '';
       await prisma.stripeEvent.createMany({ data: [{ id: event.id, type: event.type, objectId }], skipDuplicates: true });
       logger.info({ stripeEventId: event.id, type: event.type, outcome }, 'stripe event applied');
       return { received: true, duplicate: false };

@@ -240,29 +240,78 @@ describe('reading your own credits only', () => {
 });
 
 describe('signed events that are malformed', () => {
-  const evt = () => `evt_${randomUUID().replace(/-/g, '')}`;
-  const cases: [string, object, number][] = [
-    ['an empty object', {}, 400],
-    ['no data', { id: evt(), type: 'charge.refunded' }, 400],
-    ['data without object', { id: evt(), type: 'charge.refunded', data: {} }, 400],
-    ['an id that is a number', { id: 42, type: 'charge.refunded', data: { object: {} } }, 400],
-    ['a refund of 1.5 cents', event('charge.refunded', { id: 'ch_x', payment_intent: 'pi_x', amount_refunded: 1.5 }), 400],
-    ['a refund of 1e12 cents', event('charge.refunded', { id: 'ch_x', payment_intent: 'pi_x', amount_refunded: 1e12 }), 400],
-    ['a refund amount as text', event('charge.refunded', { id: 'ch_x', payment_intent: 'pi_x', amount_refunded: '100' }), 400],
-    ['a negative dispute', event('charge.dispute.created', { id: 'dp_x', payment_intent: 'pi_x', amount: -5 }), 400],
-    ['a checkout session without id', event('checkout.session.completed', { payment_status: 'paid', payment_intent: 'pi_x' }), 400],
-    ['an unknown type whose object id is a number', event('customer.created', { id: 12345 }), 200],
+  // A signature proves who sent an event, not its shape. Every malformed one names the payment intent of a real, paid
+  // purchase, so if any were applied it would claw those credits back; a 400 must leave everything as it was.
+  let buyer: HttpClient;
+  let buyerId: string;
+  let pi: string;
+  beforeAll(async () => {
+    const { client, user } = await signedUpClient(api.baseUrl);
+    [buyer, buyerId, pi] = [client, user.id, `pi_${randomUUID()}`];
+    const { sessionId } = await buy(client);
+    expect((await deliver(paidSession(sessionId, pi))).status).toBe(200);
+    await waitFor(async () => (await balanceOf(client)).available === 100, { what: 'the purchase to be credited' });
+  });
+
+  const uid = () => randomUUID().replace(/-/g, '');
+  const refund = (amount_refunded: unknown, pi: string) => event('charge.refunded', { id: `ch_${uid()}`, object: 'charge', payment_intent: pi, amount: 500, amount_refunded });
+  const dispute = (amount: unknown, pi: string) => event('charge.dispute.created', { id: `dp_${uid()}`, object: 'dispute', payment_intent: pi, amount });
+  // [label, expected status, what the 400's message names, the signed body (given the buyer's payment intent)]
+  const cases: [string, 400 | 200, string, (pi: string) => object][] = [
+    ['an empty object', 400, 'id, type, data', () => ({})],
+    ['no data', 400, 'data', () => ({ id: `evt_${uid()}`, type: 'charge.refunded' })],
+    ['data without object', 400, 'data.object', () => ({ id: `evt_${uid()}`, type: 'charge.refunded', data: {} })],
+    ['data.object null', 400, 'data.object', () => ({ id: `evt_${uid()}`, type: 'charge.refunded', data: { object: null } })],
+    ['data.object an array', 400, 'data.object', () => ({ id: `evt_${uid()}`, type: 'charge.refunded', data: { object: [] } })],
+    ['an event id that is a number', 400, 'id', (pi) => ({ ...refund(500, pi), id: 42 })],
+    ['an event id with a NUL byte', 400, 'id', (pi) => ({ ...refund(500, pi), id: `evt_${uid()}\u0000` })],
+    ['an empty type', 400, 'type', (pi) => ({ ...refund(500, pi), type: '' })],
+    ['a refund of 1.5 cents', 400, 'amount_refunded', (pi) => refund(1.5, pi)],
+    ['a refund of 1e12 cents', 400, 'amount_refunded', (pi) => refund(1e12, pi)],
+    ['a refund of 2^31 cents', 400, 'amount_refunded', (pi) => refund(2 ** 31, pi)],
+    ['a refund amount as text', 400, 'amount_refunded', (pi) => refund('100', pi)],
+    ['a refund without amount_refunded', 400, 'amount_refunded', (pi) => refund(undefined, pi)],
+    ['a refund whose charge id has a NUL byte', 400, 'id', (pi) => event('charge.refunded', { id: 'ch_\u0000', payment_intent: pi, amount_refunded: 500 })],
+    ['a refund whose payment_intent is a number', 400, 'payment_intent', () => event('charge.refunded', { id: `ch_${uid()}`, payment_intent: 7, amount_refunded: 500 })],
+    ['a dispute of -5 cents', 400, 'amount', (pi) => dispute(-5, pi)],
+    ['a dispute amount of null', 400, 'amount', (pi) => dispute(null, pi)],
+    ['a checkout session without id', 400, 'id', (pi) => event('checkout.session.completed', { object: 'checkout.session', payment_status: 'paid', payment_intent: pi })],
+    ['a checkout session whose payment_intent.id is a number', 400, 'payment_intent', () => event('checkout.session.completed', { id: `cs_${uid()}`, payment_status: 'paid', payment_intent: { id: 5 } })],
+    ['an unknown type whose object id is a number', 200, '', () => event('customer.created', { id: 12345 })],
+    ['an unknown type whose object id is 256 characters', 200, '', () => event('customer.created', { id: `cus_${'x'.repeat(252)}` })],
+    ['an unknown type whose object id has a NUL byte', 200, '', () => event('customer.created', { id: 'cus_\u0000' })],
   ];
-  it.each(cases)('%s → 400 malformed_event (200 for an unknown type), never a 5xx, and nothing changes', async (_label, body, status) => {
-    const before = await Promise.all([prisma.stripeEvent.count(), prisma.creditClawback.count(), prisma.ledgerEntry.count()]);
+
+  it.each(cases)('%s → %d, never a 5xx, and nothing changes', async (_label, status, names, make) => {
+    const body = make(pi) as { id?: unknown; type?: unknown };
+    const eventsBefore = await prisma.stripeEvent.count(); // only this file writes stripe_events, one test at a time
+    const logsBefore = api.logLines.length;
     const res = await deliver(body);
     expect(res.status).toBe(status);
     if (status === 400) {
       expect(res.body.error.code).toBe('malformed_event');
-      expect(await Promise.all([prisma.stripeEvent.count(), prisma.creditClawback.count(), prisma.ledgerEntry.count()])).toEqual(before);
+      expect(res.body.error.message).toContain(names);
+      expect(await prisma.stripeEvent.count()).toBe(eventsBefore);
     } else {
-      const recorded = await prisma.stripeEvent.findUniqueOrThrow({ where: { id: (body as { id: string }).id } });
-      expect(recorded.objectId).toBe('');
+      expect(await prisma.stripeEvent.findUniqueOrThrow({ where: { id: body.id as string } })).toMatchObject({ type: body.type, objectId: '' });
     }
+    expect(await prisma.creditClawback.count({ where: { paymentIntentId: pi } })).toBe(0);
+    expect(await balanceOf(buyer)).toEqual({ available: 100, reserved: 0, underReview: false });
+    expect(await prisma.ledgerEntry.count({ where: { accountId: buyerId } })).toBe(1);
+    // What is logged names the event and the fields at fault, never the payload.
+    const logged = api.logLines.slice(logsBefore).join('\n');
+    expect(logged).not.toContain(pi);
+  });
+
+  it('a refused object is logged as a warning with the event id and the paths at fault only', async () => {
+    const body = refund(1e12, pi);
+    const logsBefore = api.logLines.length;
+    expect((await deliver(body)).status).toBe(400);
+    const warnings = api.logLines
+      .slice(logsBefore)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'stripe event refused: malformed object');
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, stripeEventId: body.id, invalid: 'amount_refunded' })]);
+    expect(JSON.stringify(warnings)).not.toMatch(/1000000000000|ch_|pi_/);
   });
 });
