@@ -1,6 +1,6 @@
 // Destroying an execution's personal content: the encrypted inputs and output
 // are set to NULL (the ciphertext is gone from the row, not hidden), and
-// purged_at records when. What the ledger and anonymized analytics need stays:
+// purged_at records when. The request hash (SHA-256 of the inputs, for Idempotency-Key) goes with them. What the ledger and anonymized analytics need stays:
 // ids, tool, status, cost, token counts, timestamps.
 import type { PrismaClient } from '@prisma/client';
 
@@ -8,7 +8,7 @@ import type { PrismaClient } from '@prisma/client';
 export async function purgeExecutionData(prisma: PrismaClient, executionId: string): Promise<{ purged: boolean }> {
   const count = await prisma.$executeRaw`
     UPDATE executions
-       SET inputs_ciphertext = NULL, output_ciphertext = NULL, error_message = NULL, purged_at = now()
+       SET inputs_ciphertext = NULL, output_ciphertext = NULL, error_message = NULL, request_hash = NULL, purged_at = now()
      WHERE id = ${executionId}::uuid AND purged_at IS NULL`;
   return { purged: count > 0 };
 }
@@ -22,7 +22,7 @@ export async function sweepExpiredExecutions(prisma: PrismaClient, batchSize = 1
   for (;;) {
     const count = await prisma.$executeRaw`
       UPDATE executions
-         SET inputs_ciphertext = NULL, output_ciphertext = NULL, error_message = NULL, purged_at = now()
+         SET inputs_ciphertext = NULL, output_ciphertext = NULL, error_message = NULL, request_hash = NULL, purged_at = now()
        WHERE id IN (
          SELECT id FROM executions
           WHERE expires_at <= now() AND purged_at IS NULL
