@@ -254,7 +254,16 @@ export function schemaDiff(from: string[], databaseUrl: string): string {
 
 /** `temporal operator namespace update --retention`: how long closed workflow histories are kept. */
 export function setNamespaceRetention(address: string, namespace: string, retention: string): void {
-  execFileSync(temporalBinary('cli'), ['operator', 'namespace', 'update', '--namespace', namespace, '--retention', retention, '--address', address], {
-    stdio: 'ignore',
-  });
+  // The dev server accepts connections a moment before its namespace can be updated (seen on a busy
+  // machine): try for up to 10 s before giving up.
+  const args = ['operator', 'namespace', 'update', '--namespace', namespace, '--retention', retention, '--address', address];
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      execFileSync(temporalBinary('cli'), args, { stdio: 'ignore' });
+      return;
+    } catch (err) {
+      if (attempt >= 20) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500); // a synchronous pause between attempts
+    }
+  }
 }
