@@ -26,8 +26,24 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // Workflow code must be deterministic: it is replayed from history.
-    files: ['src/workflows/**/*.ts', 'test/fixtures/workflows.ts'],
+    // Domain code knows no HTTP: only src/api and each feature's routes.ts may import the HTTP layer.
+    files: ['src/**/*.ts'],
+    ignores: ['src/api/**', 'src/*/routes.ts', 'src/server.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/api', '**/api/*'], message: 'Only the HTTP layer (src/api, routes.ts) imports src/api: throw DomainError instead.' }] }],
+    },
+  },
+  {
+    // Workflow code must be deterministic: it is replayed from history. These are every file the
+    // workflow bundle pulls in (test/unit/workflow-bundle.test.ts fails when one is missing here).
+    files: [
+      'src/workflows/**/*.ts',
+      'src/*/workflows.ts',
+      'src/*/contract.ts',
+      'src/temporal/search-attributes.ts',
+      'src/errors.ts',
+      'test/fixtures/workflows.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -42,6 +58,7 @@ module.exports = tseslint.config(
           patterns: [
             { group: ['**/activities', '**/activities/*'], message: 'Import activities with `import type` only.', allowTypeImports: true },
             { group: ['**/config', '**/logger', '**/db'], message: 'Workflow code has no config, logger or database: pass values in.' },
+            { group: ['**/api', '**/api/*'], message: 'Workflow code knows no HTTP.' },
           ],
         },
       ],

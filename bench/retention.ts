@@ -12,8 +12,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createPrisma } from '../src/db';
 import { sweepExpiredExecutions } from '../src/retention/purge';
-import { executionRetentionWorkflow } from '../src/workflows/retention';
-import { retentionWorkflowId } from '../src/shared';
+import { executionRetentionWorkflow } from '../src/retention/workflows';
+import { retentionWorkflowId } from '../src/retention/contract';
 import { freePort, startTemporalDevServer } from '../scripts/lib/dev-services';
 import { benchDatabase, machine, markdownTable, writeBenchmarkSection } from './lib';
 

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createPrisma } from '../src/db';
 import { createLedger } from '../src/credits/ledger';
 import { createAdjustmentService } from '../src/credits/adjustments';
-import { AppError } from '../src/api/errors';
+import { DomainError } from '../src/errors';
 
 const USAGE = 'usage: npm run credits -- grant|take <email> <credits> --reason "<why>" [--key <idempotency key>]';
 
@@ -41,7 +41,7 @@ async function main(argv: string[]) {
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err instanceof AppError ? `${err.code}: ${err.message}` : (err as Error).message);
+    console.error(err instanceof DomainError ? `${err.code}: ${err.message}` : (err as Error).message);
     process.exit(1);
   });
 }

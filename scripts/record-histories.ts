@@ -13,10 +13,10 @@ import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../src/activities';
-import { clawBackCreditsWorkflow, purchaseCreditsWorkflow, releaseExpiredReservationsWorkflow } from '../src/workflows/credits';
-import { runToolWorkflow } from '../src/workflows/executions';
-import { executionRetentionWorkflow, sweepExpiredExecutionsWorkflow } from '../src/workflows/retention';
-import { admissionUpdate } from '../src/shared';
+import { clawBackCreditsWorkflow, purchaseCreditsWorkflow, releaseExpiredReservationsWorkflow } from '../src/credits/workflows';
+import { runToolWorkflow } from '../src/executions/workflows';
+import { executionRetentionWorkflow, sweepExpiredExecutionsWorkflow } from '../src/retention/workflows';
+import { admissionUpdate } from '../src/executions/contract';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
 import { freePort, startTemporalDevServer } from './lib/dev-services';
 

@@ -75,8 +75,6 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_URL: optionalUrl,
-  SMTP_URL: optionalUrl,
-  MAIL_FROM: z.string().default('Sotally <no-reply@sotally.local>'),
 
   DATA_ENCRYPTION_KEYS: z
     .string({
@@ -93,9 +91,6 @@ const envSchema = z.object({
   EXECUTION_RETENTION: durationSchema.default('90d'),
   /** How often the retention safety-net sweep runs (a Temporal Schedule). */
   RETENTION_SWEEP_INTERVAL: durationSchema.default('1d'),
-  ERASURE_GRACE: durationSchema.default('7d'),
-  ERASURE_DEADLINE: durationSchema.default('30d'),
-  BREACH_NOTIFY_DEADLINE: durationSchema.default('72h'),
 
   SESSION_TTL: durationSchema.default('30d'),
   PASSWORD_COST_LOG2: z.coerce.number().int().min(14).max(20).default(17),

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
-import { SEARCH_ATTRIBUTES } from '../../src/shared';
+import { searchAttributeCliSpecs } from '../../src/temporal/search-attributes';
 import { ROOT, temporalBinary } from './temporal-binaries';
 
 export function waitForPort(host: string, port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
@@ -75,7 +75,7 @@ export async function startTemporalDevServer(options: {
 }): Promise<TemporalDevServer> {
   const binary = temporalBinary('cli', options.log);
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const spec of searchAttributeCliSpecs()) args.push('--search-attribute', spec);
   if (options.headless) args.push('--headless');
   else {
     args.push('--ui-port', String(options.uiPort ?? options.port + 1000), '--ui-disable-news-fetch');

@@ -1,11 +1,11 @@
-import type { Request, RequestHandler, Router } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { RouteRegistrar } from '../api/router';
 import { idParams } from '../api/params';
 import { clearSessionCookies, setSessionCookies } from '../api/auth';
 import { csrfTokenFor } from './credentials';
-import { pageOf, pageQuery, readPage } from '../api/pagination';
+import { pageOf, pageQuery, readPage } from '../pagination';
 import type { AccountService } from './service';
-import { toPublicUser } from './service';
+import { apiTokenView, toPublicUser } from './views';
 import {
   ConsentsBody,
   CookiePreferencesBody,
@@ -21,15 +21,10 @@ import {
 
 export function registerAccountRoutes(
   route: RouteRegistrar,
-  router: Router,
   accounts: AccountService,
   options: { sessionTtlMs: number; signupLimiter: RequestHandler; loginLimiter: RequestHandler; emailChangeLimiter: RequestHandler },
 ) {
   const secure = (req: Request) => req.secure;
-  router.post('/v1/auth/signup', options.signupLimiter);
-  router.post('/v1/auth/login', options.loginLimiter);
-  // Email changes are counted per user whatever the answer, so probing which addresses are taken is slow.
-  router.patch('/v1/me', options.emailChangeLimiter);
 
   route({
     method: 'post',
@@ -39,7 +34,8 @@ export function registerAccountRoutes(
     access: 'public',
     body: SignupBody,
     responses: { 201: UserEnvelope },
-    errors: { 409: 'email_taken', 429: 'rate_limited' },
+    rateLimit: options.signupLimiter,
+    errors: ['email_taken'],
     handler: async ({ req, res, body }) => {
       const { user, sessionToken } = await accounts.signup(body);
       setSessionCookies(res, sessionToken, options.sessionTtlMs, secure(req));
@@ -55,7 +51,8 @@ export function registerAccountRoutes(
     access: 'public',
     body: LoginBody,
     responses: { 200: UserEnvelope },
-    errors: { 401: 'invalid_credentials', 429: 'rate_limited' },
+    rateLimit: options.loginLimiter,
+    errors: ['invalid_credentials'],
     handler: async ({ req, res, body }) => {
       const { user, sessionToken } = await accounts.login(body.email, body.password);
       setSessionCookies(res, sessionToken, options.sessionTtlMs, secure(req));
@@ -97,7 +94,7 @@ export function registerAccountRoutes(
     query: pageQuery,
     responses: { 200: pageOf(TokenSummary) },
     handler: async ({ principal, query }) => {
-      return { status: 200, body: await readPage(query, (after, limit) => accounts.listApiTokens(principal.userId, after, limit), (t) => t) };
+      return { status: 200, body: await readPage(query, (after, limit) => accounts.listApiTokens(principal.userId, after, limit), apiTokenView) };
     },
   });
 
@@ -109,7 +106,7 @@ export function registerAccountRoutes(
     access: 'user',
     params: idParams,
     responses: { 204: null },
-    errors: { 404: 'not_found' },
+    errors: ['not_found'],
     handler: async ({ principal, params }) => {
       await accounts.revokeApiToken(principal.userId, params.id);
       return { status: 204 };
@@ -134,7 +131,9 @@ export function registerAccountRoutes(
     access: 'user',
     body: UpdateMeBody,
     responses: { 200: User },
-    errors: { 409: 'email_taken', 429: 'rate_limited (email changes: EMAIL_CHANGE_RATE_LIMIT_MAX per window)' },
+    // Email changes are counted per user whatever the answer, so probing which addresses are taken is slow.
+    rateLimit: options.emailChangeLimiter,
+    errors: ['email_taken'],
     handler: async ({ principal, body }) => ({
       status: 200,
       body: toPublicUser(await accounts.updateProfile(principal.userId, body)),

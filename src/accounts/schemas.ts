@@ -1,4 +1,4 @@
-import { z } from '../api/zod';
+import { z } from '../zod';
 
 const email = z.string().trim().toLowerCase().email().max(254);
 const name = z.string().trim().min(1).max(100);

@@ -1,25 +1,12 @@
 // Accounts: sign-up, log-in, sessions, personal API tokens, profile.
-import { newestFirst } from '../api/pagination';
-import type { PrismaClient, User } from '@prisma/client';
-import { AppError, notFound } from '../api/errors';
+import { newestFirst } from '../pagination';
+import type { PrismaClient } from '@prisma/client';
+import { DomainError, notFound } from '../errors';
 import { API_TOKEN_PREFIX, decoyPasswordHash, hashPassword, newSecretToken, sha256, verifyPassword } from './credentials';
 
 export interface AccountSettings {
   passwordCostLog2: number;
   sessionTtlMs: number;
-}
-
-export function toPublicUser(user: User) {
-  return {
-    id: user.id,
-    name: user.name,
-    email: user.email,
-    avatarUrl: user.avatarUrl,
-    roles: user.roles,
-    createdAt: user.createdAt,
-    consents: { marketing: user.marketingConsent },
-    cookiePreferences: { analytics: user.analyticsCookies },
-  };
 }
 
 export function createAccountService(prisma: PrismaClient, settings: AccountSettings) {
@@ -35,7 +22,7 @@ export function createAccountService(prisma: PrismaClient, settings: AccountSett
     async signup(input: { name: string; email: string; password: string; avatarUrl?: string; marketingConsent?: boolean }) {
       const passwordHash = await hashPassword(input.password, settings.passwordCostLog2);
       const existing = await prisma.user.findUnique({ where: { email: input.email }, select: { id: true } });
-      if (existing) throw new AppError(409, 'email_taken', 'an account with this email already exists');
+      if (existing) throw new DomainError('email_taken', 'an account with this email already exists');
       const user = await prisma.user.create({
         data: {
           name: input.name,
@@ -52,7 +39,7 @@ export function createAccountService(prisma: PrismaClient, settings: AccountSett
       const user = await prisma.user.findUnique({ where: { email } });
       // Verify against a decoy when the account is unknown: same work, same timing.
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash(settings.passwordCostLog2)));
-      if (!user || !ok) throw new AppError(401, 'invalid_credentials', 'email or password is wrong');
+      if (!user || !ok) throw new DomainError('invalid_credentials', 'email or password is wrong');
       return { user, sessionToken: await startSession(user.id) };
     },
 
@@ -69,7 +56,7 @@ export function createAccountService(prisma: PrismaClient, settings: AccountSett
     async updateProfile(userId: string, changes: { name?: string; email?: string; avatarUrl?: string | null }) {
       if (changes.email) {
         const owner = await prisma.user.findUnique({ where: { email: changes.email }, select: { id: true } });
-        if (owner && owner.id !== userId) throw new AppError(409, 'email_taken', 'an account with this email already exists');
+        if (owner && owner.id !== userId) throw new DomainError('email_taken', 'an account with this email already exists');
       }
       return prisma.user.update({ where: { id: userId }, data: changes });
     },

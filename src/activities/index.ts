@@ -1,14 +1,14 @@
-// Activities: every side effect of a workflow lives here, built by a factory
-// that receives its dependencies (the samples' dependency-injection pattern).
-// Workflows import only the *type* of what this returns.
+// The worker's activity entry point: every side effect of a workflow, built by
+// each feature's factory from the dependencies it needs (the samples'
+// dependency-injection pattern). Workflows import only the *type* of this.
 import type { PrismaClient } from '@prisma/client';
 import type { Config } from '../config';
 import type { Keyring } from '../crypto/keyring';
 import type { Logger } from '../logger';
 import { createLedger } from '../credits/ledger';
-import { createCreditActivities } from './credits';
-import { createExecutionActivities } from './executions';
-import { createRetentionActivities } from './retention';
+import { createCreditActivities } from '../credits/activities';
+import { createExecutionActivities } from '../executions/activities';
+import { createRetentionActivities } from '../retention/activities';
 
 export interface ActivityDeps {
   config: Config;
@@ -21,7 +21,7 @@ export function createActivities(deps: ActivityDeps) {
   const ledger = createLedger(deps.prisma, { reservationTtlMs: deps.config.RESERVATION_TTL });
   return {
     ...createCreditActivities(ledger),
-    ...createExecutionActivities(deps),
+    ...createExecutionActivities({ ...deps, ledger }),
     ...createRetentionActivities(deps),
   };
 }

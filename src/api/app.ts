@@ -6,7 +6,8 @@ import { pinoHttp } from 'pino-http';
 import { requestContext } from '../logger';
 import type { ApiDeps } from './deps';
 import { authenticate } from './auth';
-import { AppError, errorHandler } from './errors';
+import { errorHandler } from './errors';
+import { DomainError } from '../errors';
 import { createRegistry } from './openapi';
 import { routeRegistrar } from './router';
 import { limitPerIp, limitPerUser } from './rate-limit';
@@ -76,7 +77,7 @@ export function createApp(deps: ApiDeps): Express {
   registerServiceRoutes(route, deps);
   registerDocs(router, registry);
   const sessionTtlMs = config.SESSION_TTL;
-  registerAccountRoutes(route, router, createAccountService(prisma, { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs }), {
+  registerAccountRoutes(route, createAccountService(prisma, { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs }), {
     sessionTtlMs,
     signupLimiter: limitPerIp(prisma, 'signup', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     loginLimiter: limitPerIp(prisma, 'login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
@@ -94,20 +95,19 @@ export function createApp(deps: ApiDeps): Express {
   registerProviderKeyRoutes(route, providerKeys);
   registerExecutionRoutes(
     route,
-    router,
     createExecutionService({ config, prisma, keyring: deps.keyring, temporal: deps.temporal, tools, providerKeys }),
+    deps.keyring,
     limitPerUser(prisma, 'executions', config.EXECUTION_RATE_LIMIT_MAX, config.EXECUTION_RATE_LIMIT_WINDOW),
   );
   const ledger = createLedger(prisma, { reservationTtlMs: config.RESERVATION_TTL });
   registerCreditRoutes(
     route,
-    createCreditsService({ config, prisma, temporal: deps.temporal, stripe: createStripe(config), logger }),
-    ledger,
+    createCreditsService({ config, prisma, ledger, temporal: deps.temporal, stripe: createStripe(config), logger }),
     createAdjustmentService(prisma, ledger),
   );
 
   app.use(router);
-  app.use((req, _res, next) => next(new AppError(404, 'route_not_found', `no route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(new DomainError('route_not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
   return app;
 }

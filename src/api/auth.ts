@@ -5,7 +5,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { PrismaClient, Role } from '@prisma/client';
-import { AppError } from './errors';
+import { DomainError } from '../errors';
 import { API_TOKEN_PREFIX, csrfTokenFor, safeEqual, sha256 } from '../accounts/credentials';
 
 export interface Principal {
@@ -29,7 +29,7 @@ export const CSRF_COOKIE = 'csrf_token';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-const invalidToken = () => new AppError(401, 'invalid_token', 'the Bearer token is invalid or revoked');
+const invalidToken = () => new DomainError('invalid_token', 'the Bearer token is invalid or revoked');
 
 /** `csrfExempt` names requests whose CSRF defence is elsewhere (see app.ts). */
 export function authenticate(prisma: PrismaClient, csrfExempt: (req: Request) => boolean = () => false): RequestHandler {
@@ -62,7 +62,7 @@ export function authenticate(prisma: PrismaClient, csrfExempt: (req: Request) =>
         if (!SAFE_METHODS.has(req.method) && !csrfExempt(req)) {
           const sent = req.header(CSRF_HEADER);
           if (!sent || !safeEqual(sent, csrfTokenFor(sid))) {
-            throw new AppError(403, 'csrf_token_invalid', `cookie-authenticated requests must send the ${CSRF_HEADER} header`);
+            throw new DomainError('csrf_token_invalid', `cookie-authenticated requests must send the ${CSRF_HEADER} header`);
           }
         }
         req.principal = { userId: session.user.id, roles: session.user.roles, via: 'session', sessionId: session.id };

@@ -1,27 +1,74 @@
 // One error model for every route: {"error": {"code", "message", "details"?}}.
-// Handlers throw AppError (or let zod / Prisma / body-parser errors through);
-// the single error handler below maps them to a status and never leaks internals.
+// Handlers and services throw DomainError (or let zod / Prisma / body-parser
+// errors through); the single error handler below maps them to a status with
+// HTTP_STATUS and never leaks internals.
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { Prisma } from '@prisma/client';
 import type { Logger } from '../logger';
 import { requestContext } from '../logger';
+import { DomainError, type ErrorCode } from '../errors';
 
-export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'AppError';
-  }
-}
+/** The one table from error code to HTTP status. */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  validation_failed: 400,
+  malformed_json: 400,
+  malformed_body: 400,
+  request_aborted: 400,
+  unexpected_body: 400,
+  body_required: 400,
+  invalid_cursor: 400,
+  invalid_idempotency_key: 400,
+  idempotency_key_required: 400,
+  invalid_input_schema: 400,
+  invalid_prompt_template: 400,
+  invalid_signature: 400,
+  malformed_event: 400,
+  unauthenticated: 401,
+  invalid_token: 401,
+  invalid_credentials: 401,
+  insufficient_credits: 402,
+  account_under_review: 402,
+  forbidden: 403,
+  csrf_token_invalid: 403,
+  not_found: 404,
+  route_not_found: 404,
+  package_not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  email_taken: 409,
+  idempotency_key_reused: 409,
+  execution_running: 409,
+  adjustment_exceeds_balance: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  model_not_priced: 422,
+  price_below_model_cost: 422,
+  invalid_inputs: 422,
+  provider_key_required: 422,
+  prompt_too_large: 422,
+  tool_misconfigured: 422,
+  undecodable_payload: 422,
+  rate_limited: 429,
+  too_many_running: 429,
+  // Ledger invariants: if one reaches a client it is our bug, logged as such.
+  reservation_not_found: 500,
+  reservation_settled: 500,
+  reservation_mismatch: 500,
+  capture_exceeds_reservation: 500,
+  invalid_amount: 500,
+  purchase_not_found: 500,
+  internal_error: 500,
+  payment_provider_error: 502,
+  payments_unavailable: 503,
+  not_ready: 503,
+  database_unavailable: 503,
+  workflow_service_unavailable: 503,
+};
 
-export const notFound = (what = 'resource') => new AppError(404, 'not_found', `${what} not found`);
-export const unauthenticated = () => new AppError(401, 'unauthenticated', 'sign in or send a valid Bearer token');
-export const forbidden = () => new AppError(403, 'forbidden', 'your role does not allow this');
+const error = (code: ErrorCode, message?: string, details?: unknown) => new DomainError(code, message, details);
+export const unauthenticated = () => error('unauthenticated');
+export const forbidden = () => error('forbidden');
 
 /** Turns zod issues into a short machine-readable list. */
 export function describeZodError(err: ZodError) {
@@ -38,32 +85,32 @@ interface BodyParserError extends Error {
   status?: number;
 }
 
-function toAppError(err: unknown): AppError | undefined {
-  if (err instanceof AppError) return err;
+function toDomainError(err: unknown): DomainError | undefined {
+  if (err instanceof DomainError) return err;
   if (err instanceof ZodError) {
-    return new AppError(400, 'validation_failed', 'the request is not valid', describeZodError(err));
+    return error('validation_failed', 'the request is not valid', describeZodError(err));
   }
   const parserError = err as BodyParserError;
   switch (parserError?.type) {
     case 'entity.parse.failed':
-      return new AppError(400, 'malformed_json', 'the request body is not valid JSON');
+      return error('malformed_json', 'the request body is not valid JSON');
     case 'entity.too.large':
-      return new AppError(413, 'payload_too_large', 'the request body is too large');
+      return error('payload_too_large', 'the request body is too large');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AppError(415, 'unsupported_media_type', 'unsupported body encoding');
+      return error('unsupported_media_type', 'unsupported body encoding');
     case 'request.aborted':
-      return new AppError(400, 'request_aborted', 'the request was aborted');
+      return error('request_aborted', 'the request was aborted');
   }
-  if (isDatabaseUnavailable(err)) return new AppError(503, 'database_unavailable', 'the database is not reachable; try again shortly');
-  if (isTemporalUnavailable(err)) return new AppError(503, 'workflow_service_unavailable', 'the workflow service is not reachable; try again shortly');
+  if (isDatabaseUnavailable(err)) return error('database_unavailable', 'the database is not reachable; try again shortly');
+  if (isTemporalUnavailable(err)) return error('workflow_service_unavailable', 'the workflow service is not reachable; try again shortly');
   // Any other body-parser failure (e.g. Content-Encoding: gzip over bytes that are not gzip) is the client's.
   if (parserError instanceof Error && typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-    return new AppError(400, 'malformed_body', 'the request body could not be read (check Content-Encoding and the body)');
+    return error('malformed_body', 'the request body could not be read (check Content-Encoding and the body)');
   }
   if (err instanceof Prisma.PrismaClientKnownRequestError) {
-    if (err.code === 'P2002') return new AppError(409, 'conflict', 'a record with these values already exists');
-    if (err.code === 'P2025') return new AppError(404, 'not_found', 'resource not found');
+    if (err.code === 'P2002') return error('conflict', 'a record with these values already exists');
+    if (err.code === 'P2025') return error('not_found', 'resource not found');
   }
   return undefined;
 }
@@ -93,10 +140,11 @@ function isTemporalUnavailable(err: unknown): boolean {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, _req, res, _next) => {
-    const known = toAppError(err);
+    const known = toDomainError(err);
+    const status = known ? HTTP_STATUS[known.code] : 500;
     if (known) {
-      if (known.status >= 500) logger.error({ err: { type: (err as Error)?.name, code: (err as { code?: unknown })?.code } }, 'request failed');
-      res.status(known.status).json({
+      if (status >= 500) logger.error({ err: { type: (err as Error)?.name, code: (err as { code?: unknown })?.code }, errorCode: known.code }, 'request failed');
+      res.status(status).json({
         error: { code: known.code, message: known.message, ...(known.details !== undefined ? { details: known.details } : {}) },
       });
       return;

@@ -1,7 +1,7 @@
 // The OpenAPI document is generated from the same zod schemas that validate
 // requests and shape responses (see route.ts), so the docs cannot drift.
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
-import { z } from './zod';
+import { z } from '../zod';
 
 export const ErrorBody = z
   .object({

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { z } from './zod';
-import { AppError } from './errors';
+import { z } from '../zod';
+import { DomainError } from '../errors';
 
 /** `:id` path parameter: a UUID (a malformed id is a 400 validation_failed; an unknown one a 404). */
 export const idParams = z.object({ id: z.string().uuid() }).strict();
@@ -11,7 +11,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 export function idempotencyKeyOf(req: Request): string | undefined {
   const key = req.header('idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-    throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+    throw new DomainError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
   }
   return key;
 }

@@ -3,7 +3,7 @@
 import type { PrismaClient } from '@prisma/client';
 import { rateLimit, ipKeyGenerator, type Options, type Store, type IncrementResponse } from 'express-rate-limit';
 import type { Request, RequestHandler } from 'express';
-import { AppError } from './errors';
+import { DomainError } from '../errors';
 import { sha256 } from '../accounts/credentials';
 
 export class PostgresRateLimitStore implements Store {
@@ -60,7 +60,7 @@ function limiter(
     legacyHeaders: false,
     store: new PostgresRateLimitStore(prisma, name),
     keyGenerator,
-    handler: (_req, _res, next) => next(new AppError(429, 'rate_limited', 'too many requests, try again later')),
+    handler: (_req, _res, next) => next(new DomainError('rate_limited', 'too many requests, try again later')),
   });
 }
 

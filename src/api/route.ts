@@ -4,11 +4,12 @@
 //   - validates params, query and body (unknown fields rejected),
 //   - shapes the response through its zod schema (unknown fields stripped,
 //     so an encrypted column or a hash can never leak by accident).
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { ZodTypeAny } from 'zod';
-import { z } from './zod';
-import { AppError, forbidden, unauthenticated } from './errors';
+import { z } from '../zod';
+import { forbidden, HTTP_STATUS, unauthenticated } from './errors';
+import { DomainError, ERROR_CATALOG, type ErrorCode } from '../errors';
 import { ErrorBody } from './openapi';
 import type { Principal } from './auth';
 import { findTextProblem } from './text-safety';
@@ -48,8 +49,13 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends Z
   rawBody?: boolean;
   /** Response schemas by status; `null` means no body (e.g. 204). */
   responses: Record<number, ZodTypeAny | null>;
-  /** Error codes this route may answer with, by status (documented in OpenAPI). */
-  errors?: Record<number, string>;
+  /**
+   * Error codes from the catalog (src/errors.ts) this route's handler may answer with; the codes
+   * every route of its kind may answer (validation, authentication, body parsing, rate limit) are added.
+   */
+  errors?: readonly ErrorCode[];
+  /** A rate limiter (src/api/rate-limit.ts) run before the handler; its 429 is documented. */
+  rateLimit?: RequestHandler;
   handler: (ctx: HandlerContext<z.infer<P>, z.infer<Q>, z.infer<B>, A>) => Promise<Reply>;
 }
 
@@ -68,11 +74,11 @@ export function defineRoute<
       ? { description: 'OK', content: { 'application/json': { schema } } }
       : { description: 'No content' };
   }
-  const errorStatuses: Record<number, string> = { 400: 'validation_failed', ...spec.errors };
-  if (spec.access !== 'public' && spec.access !== 'optional') errorStatuses[401] ??= 'unauthenticated';
-  if (Array.isArray(spec.access)) errorStatuses[403] ??= 'forbidden';
-  for (const [status, codes] of Object.entries(errorStatuses)) {
-    responses[status] = { description: codes, content: { 'application/json': { schema: ErrorBody } } };
+  for (const [status, codes] of Object.entries(errorsByStatus(spec))) {
+    responses[status] = {
+      description: codes.map((code) => `\`${code}\`: ${ERROR_CATALOG[code]}`).join('; '),
+      content: { 'application/json': { schema: ErrorBody } },
+    };
   }
   registry.registerPath({
     method: spec.method,
@@ -91,7 +97,8 @@ export function defineRoute<
   const paramsSchema = spec.params ?? emptyStrict;
   const querySchema = spec.query ?? emptyStrict;
 
-  router[spec.method](spec.path, async (req: Request, res: Response) => {
+  const handlers: RequestHandler[] = spec.rateLimit ? [spec.rateLimit] : [];
+  router[spec.method](spec.path, ...handlers, async (req: Request, res: Response) => {
     const principal = req.principal;
     if (spec.access !== 'public' && spec.access !== 'optional') {
       if (!principal) throw unauthenticated();
@@ -99,21 +106,21 @@ export function defineRoute<
     }
     for (const [part, value] of [['query', req.query], ['body', spec.rawBody ? undefined : req.body]] as const) {
       const problem = findTextProblem(value);
-      if (problem) throw new AppError(400, 'validation_failed', 'the request is not valid', [{ ...problem, path: problem.path, in: part }]);
+      if (problem) throw new DomainError('validation_failed', 'the request is not valid', [{ ...problem, path: problem.path, in: part }]);
     }
     const params = paramsSchema.parse(req.params);
     const query = querySchema.parse(req.query);
     let body: unknown = undefined;
     if (spec.rawBody) {
-      if (!Buffer.isBuffer(req.body)) throw new AppError(400, 'invalid_body', 'expected a raw request body');
+      if (!Buffer.isBuffer(req.body)) throw new DomainError('malformed_body', 'expected a raw request body');
       body = req.body;
     } else if (spec.body) {
       if (!req.is('application/json')) {
-        throw new AppError(415, 'unsupported_media_type', 'send the body as application/json');
+        throw new DomainError('unsupported_media_type', 'send the body as application/json');
       }
       body = spec.body.parse(req.body);
     } else if (req.headers['content-length'] && req.headers['content-length'] !== '0') {
-      throw new AppError(400, 'unexpected_body', 'this route takes no request body');
+      throw new DomainError('unexpected_body', 'this route takes no request body');
     }
     const reply = await spec.handler({ req, res, params, query, body, principal } as HandlerContext<
       z.infer<P>,
@@ -133,5 +140,17 @@ export function defineRoute<
   });
 }
 
-/** Path parameter that must be a UUID (a malformed id is a 400 validation_failed). */
-export const uuidParam = z.string().uuid();
+/** Every error code a route may answer with, grouped by HTTP status. */
+export function errorsByStatus(spec: Pick<RouteSpec<AnyObject, AnyObject, ZodTypeAny, Access>, 'access' | 'body' | 'errors' | 'params' | 'query' | 'rateLimit' | 'rawBody' | 'method'>) {
+  const codes = new Set<ErrorCode>(spec.errors ?? []);
+  if (spec.params || spec.query || spec.body) codes.add('validation_failed');
+  if (spec.body && !spec.rawBody) for (const code of ['malformed_json', 'payload_too_large', 'unsupported_media_type'] as const) codes.add(code);
+  codes.add('invalid_token'); // a bad Bearer token is refused on every route, public ones included
+  if (spec.access !== 'public' && spec.access !== 'optional') codes.add('unauthenticated');
+  if (spec.method !== 'get') codes.add('csrf_token_invalid'); // a session cookie without X-CSRF-Token, on any unsafe request
+  if (Array.isArray(spec.access)) codes.add('forbidden');
+  if (spec.rateLimit) codes.add('rate_limited');
+  const byStatus: Record<number, ErrorCode[]> = {};
+  for (const code of codes) (byStatus[HTTP_STATUS[code]] ??= []).push(code);
+  return byStatus;
+}

@@ -5,11 +5,11 @@ import swaggerUi from 'swagger-ui-express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Payload } from '@temporalio/common';
 import type { Connection } from '@temporalio/client';
-import { z } from './zod';
+import { z } from '../zod';
 import type { RouteRegistrar } from './router';
 import type { ApiDeps } from './deps';
 import { EncryptionCodec } from '../temporal/codec';
-import { AppError } from './errors';
+import { DomainError } from '../errors';
 import { generateDocument } from './openapi';
 
 const OPERATOR_ROLES = ['admin'] as const;
@@ -93,12 +93,12 @@ export function registerServiceRoutes(route: RouteRegistrar, deps: ApiDeps) {
       access: OPERATOR_ROLES,
       body: CodecBody,
       responses: { 200: CodecBody },
-      errors: { 422: 'undecodable_payload' },
+      errors: ['undecodable_payload'],
       handler: async ({ body }) => {
         try {
           return { status: 200, body: fromPayloads(await codec[direction](toPayloads(body))) };
         } catch {
-          throw new AppError(422, 'undecodable_payload', `a payload could not be ${direction}d with the configured keys`);
+          throw new DomainError('undecodable_payload', `a payload could not be ${direction}d with the configured keys`);
         }
       },
     });

@@ -1,10 +1,12 @@
-// Operator credit adjustments: credits without Stripe (demo accounts, goodwill,
-// corrections), each one audited (operator, reason, time) and explained by an
-// `adjustment` entry in the ledger. Used by the admin route, `npm run credits`
-// and the demo seed.
+// Operators' actions on credit accounts, each one audited (operator, reason, time):
+// - adjustments: credits without Stripe (demo accounts, goodwill, corrections),
+//   explained by an `adjustment` entry in the ledger. Used by the admin route,
+//   `npm run credits` and the demo seed;
+// - clearing a fraud review (after a dispute or an unrecoverable refund), so paid
+//   runs resume: `npm run accounts -- clear-review`, recorded in operator_actions.
 import type { PrismaClient } from '@prisma/client';
-import { AppError, notFound } from '../api/errors';
-import { LedgerError, type Ledger } from './ledger';
+import { notFound } from '../errors';
+import type { Ledger } from './ledger';
 
 export interface AdjustmentRequest {
   credits: number;
@@ -15,31 +17,42 @@ export interface AdjustmentRequest {
   requestKey: string;
 }
 
-const REFUSALS: Partial<Record<string, [number, string]>> = {
-  adjustment_exceeds_balance: [409, 'adjustment_exceeds_balance'],
-  adjustment_key_reused: [409, 'idempotency_key_reused'],
-  invalid_amount: [400, 'validation_failed'],
-};
-
 export function createAdjustmentService(prisma: PrismaClient, ledger: Ledger) {
   async function adjust(userId: string, request: AdjustmentRequest) {
     if (!(await prisma.user.findUnique({ where: { id: userId }, select: { id: true } }))) throw notFound('user');
-    try {
-      const { adjustment, created } = await ledger.adjust({ accountId: userId, ...request });
-      return { adjustment, created, balance: await ledger.balance(userId) };
-    } catch (err) {
-      const refusal = err instanceof LedgerError ? REFUSALS[err.code] : undefined;
-      if (refusal) throw new AppError(refusal[0], refusal[1], err instanceof Error ? err.message : 'refused');
-      throw err;
-    }
+    const { adjustment, created } = await ledger.adjust({ accountId: userId, ...request });
+    return { adjustment, created, balance: await ledger.balance(userId) };
   }
+
+  /** Lifts the review flag of an account, with the operator's reason; a no-op (and no record) when not under review. */
+  async function clearReview(userId: string, request: { operator: string; reason: string }) {
+    return prisma.$transaction(async (tx) => {
+      const [account] = await tx.$queryRaw<{ fraud_flagged_at: Date | null; fraud_reason: string | null }[]>`
+        SELECT fraud_flagged_at, fraud_reason FROM credit_accounts WHERE user_id = ${userId}::uuid FOR UPDATE`;
+      if (!account?.fraud_flagged_at) return { cleared: false as const };
+      await tx.creditAccount.update({ where: { userId }, data: { fraudFlaggedAt: null, fraudReason: null } });
+      const action = await tx.operatorAction.create({
+        data: { userId, operator: request.operator, action: 'clear_review', reason: request.reason, detail: account.fraud_reason },
+      });
+      return { cleared: true as const, flaggedAt: account.fraud_flagged_at, flaggedFor: account.fraud_reason, action };
+    });
+  }
+
+  const userIdByEmail = async (email: string) => {
+    const user = await prisma.user.findUnique({ where: { email: email.trim().toLowerCase() }, select: { id: true } });
+    if (!user) throw notFound(`account ${email}`);
+    return user.id;
+  };
 
   return {
     adjust,
+    clearReview,
+    async clearReviewByEmail(email: string, request: { operator: string; reason: string }) {
+      return clearReview(await userIdByEmail(email), request);
+    },
     async adjustByEmail(email: string, request: AdjustmentRequest) {
-      const user = await prisma.user.findUnique({ where: { email: email.trim().toLowerCase() }, select: { id: true } });
-      if (!user) throw notFound(`account ${email}`);
-      return { userId: user.id, ...(await adjust(user.id, request)) };
+      const userId = await userIdByEmail(email);
+      return { userId, ...(await adjust(userId, request)) };
     },
   };
 }

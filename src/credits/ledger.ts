@@ -6,21 +6,9 @@
 // conditional UPDATEs below refuse it, and CHECK constraints back them up.
 import { Prisma, type LedgerEntryType, type PrismaClient } from '@prisma/client';
 
-import type { LedgerFailureType } from '../shared';
-import { newestFirst } from '../api/pagination';
-
-export type LedgerErrorCode = LedgerFailureType | 'adjustment_exceeds_balance' | 'adjustment_key_reused';
-
-/** A business refusal: retrying will not change the answer. */
-export class LedgerError extends Error {
-  constructor(
-    readonly code: LedgerErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LedgerError';
-  }
-}
+import { DomainError } from '../errors';
+import { newestFirst } from '../pagination';
+import { claimIdempotencyKey } from '../idempotency';
 
 type Tx = Prisma.TransactionClient;
 
@@ -96,7 +84,7 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
     const existing = await prisma.creditReservation.findUnique({ where: { executionId: input.executionId } });
     if (!existing) return undefined;
     if (existing.accountId !== input.accountId || existing.amount !== input.amount) {
-      throw new LedgerError('reservation_mismatch', 'this execution already holds a different reservation');
+      throw new DomainError('reservation_mismatch', 'this execution already holds a different reservation');
     }
     return existing; // a retry: the hold is already in place
   }
@@ -131,9 +119,9 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
     if (rows.length === 0) {
       const account = await prisma.creditAccount.findUnique({ where: { userId: input.accountId } });
       if (account?.fraudFlaggedAt) {
-        throw new LedgerError('account_under_review', 'this account is under review after a refund or dispute; paid runs are paused');
+        throw new DomainError('account_under_review', 'this account is under review after a refund or dispute; paid runs are paused');
       }
-      throw new LedgerError('insufficient_credits', `this run needs ${input.amount} credits and ${account?.available ?? 0} are available`);
+      throw new DomainError('insufficient_credits', `this run needs ${input.amount} credits and ${account?.available ?? 0} are available`);
     }
     return { ...input, toolId, state: 'held', capturedAmount: null, expiresAt };
   }
@@ -141,18 +129,18 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
   async function settle(executionId: string, capture: number | undefined) {
     return prisma.$transaction(async (tx) => {
       const r = await lockReservation(tx, executionId);
-      if (!r) throw new LedgerError('reservation_not_found', 'no reservation for this execution');
+      if (!r) throw new DomainError('reservation_not_found', 'no reservation for this execution');
       const wanted = capture === undefined ? 'released' : 'captured';
       if (r.state !== 'held') {
         // Idempotent retry of the same settlement; anything else is refused.
         if (r.state === wanted && (capture === undefined || r.capturedAmount === capture)) {
           return { captured: r.capturedAmount ?? 0, released: r.amount - (r.capturedAmount ?? 0) };
         }
-        throw new LedgerError('reservation_settled', `this reservation was already ${r.state}`);
+        throw new DomainError('reservation_settled', `this reservation was already ${r.state}`);
       }
       const captured = capture ?? 0;
       if (!Number.isInteger(captured) || captured < 0 || captured > r.amount) {
-        throw new LedgerError('capture_exceeds_reservation', `cannot capture ${captured} of a ${r.amount}-credit reservation`);
+        throw new DomainError('capture_exceeds_reservation', `cannot capture ${captured} of a ${r.amount}-credit reservation`);
       }
       const released = r.amount - captured;
       await tx.creditReservation.update({
@@ -235,7 +223,7 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
   return {
     /** Holds `amount` credits for one execution. Idempotent per execution id. */
     async reserve(input: { accountId: string; executionId: string; amount: number; toolId?: string }): Promise<Reservation> {
-      if (!Number.isInteger(input.amount) || input.amount <= 0) throw new LedgerError('invalid_amount', 'a reservation holds a positive whole number of credits');
+      if (!Number.isInteger(input.amount) || input.amount <= 0) throw new DomainError('invalid_amount', 'a reservation holds a positive whole number of credits');
       try {
         return await reserveOnce(input);
       } catch (err) {
@@ -264,7 +252,7 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
           await settle(executionId, undefined);
           released += 1;
         } catch (err) {
-          if (!(err instanceof LedgerError && err.code === 'reservation_settled')) throw err; // settled meanwhile: fine
+          if (!(err instanceof DomainError && err.code === 'reservation_settled')) throw err; // settled meanwhile: fine
         }
       }
       return released;
@@ -277,7 +265,7 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
           SELECT account_id, credits, credited_at, paid_at, payment_intent_id FROM credit_purchases
            WHERE checkout_session_id = ${checkoutSessionId} FOR UPDATE`;
         const purchase = rows[0];
-        if (!purchase || !purchase.paid_at) throw new LedgerError('purchase_not_found', 'no paid checkout with this id');
+        if (!purchase || !purchase.paid_at) throw new DomainError('purchase_not_found', 'no paid checkout with this id');
         if (purchase.credited_at) return { credited: false, credits: purchase.credits };
         await ensureAccount(tx, purchase.account_id);
         await tx.$executeRaw`UPDATE credit_accounts SET available = available + ${purchase.credits}, updated_at = now() WHERE user_id = ${purchase.account_id}::uuid`;
@@ -319,44 +307,32 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
      * values it is refused.
      */
     async adjust(input: { accountId: string; credits: number; reason: string; operator: string; requestKey: string }) {
-      if (!Number.isInteger(input.credits) || input.credits === 0) throw new LedgerError('invalid_amount', 'an adjustment is a non-zero whole number of credits');
-      const attempt = () =>
-        prisma.$transaction(async (tx) => {
-          const earlier = await tx.creditAdjustment.findUnique({ where: { requestKey: input.requestKey } });
-          if (earlier) {
-            if (earlier.accountId !== input.accountId || earlier.credits !== input.credits || earlier.reason !== input.reason) {
-              throw new LedgerError('adjustment_key_reused', 'this idempotency key was used for a different adjustment');
-            }
-            return { adjustment: earlier, created: false };
-          }
-          await ensureAccount(tx, input.accountId);
-          const changed = await tx.$executeRaw`
-            UPDATE credit_accounts SET available = available + ${input.credits}, updated_at = now()
-             WHERE user_id = ${input.accountId}::uuid AND available + ${input.credits} >= 0`;
-          if (changed === 0) throw new LedgerError('adjustment_exceeds_balance', `taking back ${-input.credits} credits would make the balance negative`);
-          const adjustment = await tx.creditAdjustment.create({
-            data: { accountId: input.accountId, credits: input.credits, reason: input.reason, operator: input.operator, requestKey: input.requestKey },
-          });
-          await appendEntry(tx, {
-            accountId: input.accountId,
-            type: 'adjustment',
-            availableDelta: input.credits,
-            reservedDelta: 0,
-            idempotencyKey: `adjustment:${adjustment.id}`,
-          });
-          return { adjustment, created: true };
-        });
-      try {
-        return await attempt();
-      } catch (err) {
-        if (isUniqueViolation(err)) return attempt(); // the same request key raced in twice: answer with the winner
-        throw err;
-      }
-    },
-
-    /** Operator action after a fraud review. */
-    async clearFraudFlag(accountId: string) {
-      await prisma.creditAccount.update({ where: { userId: accountId }, data: { fraudFlaggedAt: null, fraudReason: null } });
+      if (!Number.isInteger(input.credits) || input.credits === 0) throw new DomainError('invalid_amount', 'an adjustment is a non-zero whole number of credits');
+      const claim = await claimIdempotencyKey({
+        key: input.requestKey,
+        find: () => prisma.creditAdjustment.findUnique({ where: { requestKey: input.requestKey } }),
+        sameRequest: (earlier) => earlier.accountId === input.accountId && earlier.credits === input.credits && earlier.reason === input.reason,
+        create: () =>
+          prisma.$transaction(async (tx) => {
+            await ensureAccount(tx, input.accountId);
+            const changed = await tx.$executeRaw`
+              UPDATE credit_accounts SET available = available + ${input.credits}, updated_at = now()
+               WHERE user_id = ${input.accountId}::uuid AND available + ${input.credits} >= 0`;
+            if (changed === 0) throw new DomainError('adjustment_exceeds_balance', `taking back ${-input.credits} credits would make the balance negative`);
+            const adjustment = await tx.creditAdjustment.create({
+              data: { accountId: input.accountId, credits: input.credits, reason: input.reason, operator: input.operator, requestKey: input.requestKey },
+            });
+            await appendEntry(tx, {
+              accountId: input.accountId,
+              type: 'adjustment',
+              availableDelta: input.credits,
+              reservedDelta: 0,
+              idempotencyKey: `adjustment:${adjustment.id}`,
+            });
+            return adjustment;
+          }),
+      });
+      return 'replay' in claim ? { adjustment: claim.replay, created: false } : { adjustment: claim.created, created: true };
     },
   };
 }

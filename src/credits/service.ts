@@ -6,14 +6,17 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type Stripe from 'stripe';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { AppError } from '../api/errors';
-import { z } from '../api/zod';
-import { workflowIds } from '../shared';
-import { clawBackCreditsWorkflow, purchaseCreditsWorkflow } from '../workflows/credits';
+import type { Ledger } from './ledger';
+import { claimIdempotencyKey } from '../idempotency';
+import { DomainError } from '../errors';
+import { z } from '../zod';
+import { creditWorkflowIds } from './contract';
+import { clawBackCreditsWorkflow, purchaseCreditsWorkflow } from './workflows';
 
 export interface CreditsServiceDeps {
   config: Pick<Config, 'CREDIT_PACKAGES' | 'PUBLIC_APP_URL' | 'STRIPE_WEBHOOK_SECRET' | 'TEMPORAL_TASK_QUEUE'>;
   prisma: PrismaClient;
+  ledger: Ledger;
   temporal: Client;
   stripe: Stripe | undefined;
   logger: Logger;
@@ -31,12 +34,12 @@ const EVENT_OBJECTS = {
   charge: z.object({ id: id255, payment_intent: paymentIntentRef, amount_refunded: cents }).passthrough(),
   dispute: z.object({ id: id255, payment_intent: paymentIntentRef, amount: cents }).passthrough(),
 };
-const malformedEvent = (problem: string) => new AppError(400, 'malformed_event', `the event is not one we can apply: ${problem}`);
+const malformedEvent = (problem: string) => new DomainError('malformed_event', `the event is not one we can apply: ${problem}`);
 const issuePaths = (err: z.ZodError) => err.issues.map((i) => i.path.join('.') || '(root)').join(', ');
 
-const paymentsUnavailable = () => new AppError(503, 'payments_unavailable', 'payments are not configured on this server');
+const paymentsUnavailable = () => new DomainError('payments_unavailable', 'payments are not configured on this server');
 
-export function createCreditsService({ config, prisma, temporal, stripe, logger }: CreditsServiceDeps) {
+export function createCreditsService({ config, prisma, ledger, temporal, stripe, logger }: CreditsServiceDeps) {
   async function startOnce(start: () => Promise<unknown>) {
     try {
       await start();
@@ -55,7 +58,7 @@ export function createCreditsService({ config, prisma, temporal, stripe, logger 
     }
     await startOnce(() =>
       temporal.workflow.start(purchaseCreditsWorkflow, {
-        workflowId: workflowIds.purchase(session.id),
+        workflowId: creditWorkflowIds.purchase(session.id),
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         args: [session.id],
       }),
@@ -73,7 +76,7 @@ export function createCreditsService({ config, prisma, temporal, stripe, logger 
       ON CONFLICT (stripe_object_id) DO UPDATE SET amount_cents = GREATEST(credit_clawbacks.amount_cents, EXCLUDED.amount_cents)`;
     await startOnce(() =>
       temporal.workflow.start(clawBackCreditsWorkflow, {
-        workflowId: workflowIds.clawback(eventId),
+        workflowId: creditWorkflowIds.clawback(eventId),
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         args: [paymentIntentId],
       }),
@@ -84,64 +87,66 @@ export function createCreditsService({ config, prisma, temporal, stripe, logger 
   return {
     packages: () => config.CREDIT_PACKAGES,
 
+    /** The account's balance: available and reserved credits, and whether paid runs are paused. */
+    balance: (accountId: string) => ledger.balance(accountId),
+
+    /** The account's ledger, newest first (keyset pagination). */
+    listEntries: (accountId: string, after: object, limit: number) => ledger.listEntries(accountId, after, limit),
+
     async createCheckout(accountId: string, packageId: string, requestKey: string | undefined) {
       const pkg = config.CREDIT_PACKAGES.find((p) => p.id === packageId);
-      if (!pkg) throw new AppError(404, 'package_not_found', `no credit package "${packageId}"`);
-      if (requestKey) {
-        const earlier = await prisma.creditPurchase.findUnique({ where: { accountId_requestKey: { accountId, requestKey } } });
-        if (earlier) {
-          if (earlier.packageId !== packageId) throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for another request');
-          return { sessionId: earlier.checkoutSessionId, url: earlier.checkoutUrl };
-        }
-      }
-      if (!stripe) throw paymentsUnavailable();
-      const session = await stripe.checkout.sessions.create(
-        {
-          mode: 'payment',
-          line_items: [
-            { quantity: 1, price_data: { currency: pkg.currency, unit_amount: pkg.priceCents, product_data: { name: `${pkg.credits} Sotally credits` } } },
-          ],
-          success_url: `${config.PUBLIC_APP_URL}/credits?checkout=success`,
-          cancel_url: `${config.PUBLIC_APP_URL}/credits?checkout=cancelled`,
-          client_reference_id: accountId,
-          metadata: { accountId, packageId },
-          payment_intent_data: { metadata: { accountId, packageId } },
+      if (!pkg) throw new DomainError('package_not_found', `no credit package "${packageId}"`);
+      const claim = await claimIdempotencyKey({
+        key: requestKey,
+        find: () => prisma.creditPurchase.findUnique({ where: { accountId_requestKey: { accountId, requestKey: requestKey ?? '' } } }),
+        sameRequest: (earlier) => earlier.packageId === packageId,
+        create: async () => {
+          if (!stripe) throw paymentsUnavailable();
+          // With a key, Stripe itself answers a retried create with the same session.
+          const session = await stripe.checkout.sessions.create(
+            {
+              mode: 'payment',
+              line_items: [
+                { quantity: 1, price_data: { currency: pkg.currency, unit_amount: pkg.priceCents, product_data: { name: `${pkg.credits} Sotally credits` } } },
+              ],
+              success_url: `${config.PUBLIC_APP_URL}/credits?checkout=success`,
+              cancel_url: `${config.PUBLIC_APP_URL}/credits?checkout=cancelled`,
+              client_reference_id: accountId,
+              metadata: { accountId, packageId },
+              payment_intent_data: { metadata: { accountId, packageId } },
+            },
+            requestKey ? { idempotencyKey: `checkout:${accountId}:${requestKey}` } : undefined,
+          );
+          if (!session.url) throw new DomainError('payment_provider_error', 'Stripe returned no checkout URL');
+          return prisma.creditPurchase.create({
+            data: {
+              checkoutSessionId: session.id,
+              accountId,
+              packageId,
+              credits: pkg.credits,
+              amountCents: pkg.priceCents,
+              currency: pkg.currency,
+              requestKey: requestKey ?? null,
+              checkoutUrl: session.url,
+            },
+          });
         },
-        requestKey ? { idempotencyKey: `checkout:${accountId}:${requestKey}` } : undefined,
-      );
-      if (!session.url) throw new AppError(502, 'payment_provider_error', 'Stripe returned no checkout URL');
-      try {
-        await prisma.creditPurchase.create({
-          data: {
-            checkoutSessionId: session.id,
-            accountId,
-            packageId,
-            credits: pkg.credits,
-            amountCents: pkg.priceCents,
-            currency: pkg.currency,
-            requestKey: requestKey ?? null,
-            checkoutUrl: session.url,
-          },
-        });
-      } catch (err) {
-        // The same Idempotency-Key raced in twice: Stripe returned the same session, one row already holds it.
-        const row = requestKey && (await prisma.creditPurchase.findUnique({ where: { accountId_requestKey: { accountId, requestKey } } }));
-        if (!row) throw err;
-      }
-      return { sessionId: session.id, url: session.url };
+      });
+      const purchase = 'replay' in claim ? claim.replay : claim.created;
+      return { sessionId: purchase.checkoutSessionId, url: purchase.checkoutUrl };
     },
 
     /** Verifies the signature (400 if invalid) and applies the event at most once. */
     async receiveWebhook(rawBody: Buffer, signature: string | undefined) {
       if (!stripe || !config.STRIPE_WEBHOOK_SECRET) throw paymentsUnavailable();
-      if (!signature) throw new AppError(400, 'invalid_signature', 'the Stripe-Signature header is missing');
+      if (!signature) throw new DomainError('invalid_signature', 'the Stripe-Signature header is missing');
       let event: Stripe.Event;
       try {
         event = stripe.webhooks.constructEvent(rawBody, signature, config.STRIPE_WEBHOOK_SECRET);
       } catch (err) {
         // The signature is checked first; a payload that passes it but is not JSON is malformed.
-        if (err instanceof SyntaxError) throw new AppError(400, 'malformed_json', 'the event body is not valid JSON');
-        throw new AppError(400, 'invalid_signature', 'the Stripe signature does not match this payload');
+        if (err instanceof SyntaxError) throw new DomainError('malformed_json', 'the event body is not valid JSON');
+        throw new DomainError('invalid_signature', 'the Stripe signature does not match this payload');
       }
       const envelope = EventEnvelope.safeParse(event);
       if (!envelope.success) {

@@ -9,6 +9,7 @@
 // Every call binds the ciphertext to its context with AAD (e.g. "tools.prompt:<row id>"),
 // so a blob copied to another row or column fails to decrypt.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { EncryptedColumn } from './columns';
 
 const FORMAT_V1 = 0x01;
 const IV_BYTES = 12;
@@ -93,6 +94,16 @@ export class Keyring {
 
   decryptText(blob: Uint8Array, aad: string): string {
     return this.decrypt(blob, aad).toString('utf8');
+  }
+
+  /** Encrypts a value of one registered column (./columns) for the row `rowId`. */
+  seal(column: EncryptedColumn, rowId: string, plaintext: string): Uint8Array<ArrayBuffer> {
+    return this.encrypt(plaintext, column.aad(rowId));
+  }
+
+  /** Decrypts a value of one registered column for the row `rowId` (fails if the blob belongs elsewhere). */
+  open(column: EncryptedColumn, rowId: string, blob: Uint8Array): string {
+    return this.decryptText(blob, column.aad(rowId));
   }
 
   /** The key id a blob was encrypted with (for rotation jobs and metrics). */

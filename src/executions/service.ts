@@ -1,25 +1,27 @@
 // Starting and reading tool runs. Starting validates the inputs against the
-// tool's schema, writes the execution record (inputs encrypted), and starts
-// the run's workflow with update-with-start: the same request learns whether
-// the credits were held (402 otherwise), without polling.
-import { newestFirst } from '../api/pagination';
+// tool's schema, writes the execution record (inputs encrypted, the model's
+// price fixed), and starts the run's workflow with update-with-start: the same
+// request learns whether the credits were held (402 otherwise), without polling.
 import { randomUUID } from 'node:crypto';
 import type { Execution, Prisma, PrismaClient, Tool } from '@prisma/client';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ValidateFunction } from 'ajv';
 import type { Config } from '../config';
 import type { Keyring } from '../crypto/keyring';
-import { AppError, notFound } from '../api/errors';
-import { admissionUpdate, executionWorkflowId, purgeNowSignal, retentionWorkflowId, SEARCH_ATTRIBUTE_KEYS } from '../shared';
+import { ENCRYPTED_COLUMNS } from '../crypto/columns';
+import { DomainError, notFound, type ErrorCode } from '../errors';
+import { claimIdempotencyKey } from '../idempotency';
+import { newestFirst } from '../pagination';
+import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
+import { purgeNowSignal, retentionWorkflowId } from '../retention/contract';
 import { purgeExecutionData } from '../retention/purge';
-import { runToolWorkflow } from '../workflows/executions';
 import type { ToolService } from '../tools/service';
 import type { ProviderKeyService } from '../provider-keys/service';
 import { inputValidator } from '../tools/input-schema';
-import { promptTokenLimit, worstCaseCost } from '../tools/pricing';
-import { promptAad } from '../tools/service';
+import { modelPrice, promptTokenLimit, worstCaseCost } from '../tools/pricing';
 import { sha256 } from '../accounts/credentials';
-import { executionAad } from './crypto';
+import { ADMISSION_REFUSALS, admissionUpdate, executionWorkflowId } from './contract';
+import { runToolWorkflow } from './workflows';
 import { measurePrompt } from './prompt';
 
 export interface ExecutionServiceDeps {
@@ -53,7 +55,13 @@ function canonicalJson(value: unknown): string {
 /** A burst of starts queues on the user's row lock: wait for a connection and the lock rather than fail. */
 const ADMISSION_TRANSACTION = { maxWait: 10_000, timeout: 15_000 };
 
-const ADMISSION_REFUSALS: Record<string, number> = { insufficient_credits: 402, account_under_review: 402 };
+const isAdmissionRefusal = (code: string): code is (typeof ADMISSION_REFUSALS)[number] => (ADMISSION_REFUSALS as readonly string[]).includes(code);
+
+export interface StartInput {
+  inputs: Record<string, unknown>;
+  providerKeyId?: string;
+  waitSeconds?: number;
+}
 
 export function createExecutionService({ config, prisma, keyring, temporal, tools, providerKeys }: ExecutionServiceDeps) {
   const validators = new Map<string, ValidateFunction>();
@@ -65,7 +73,7 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
         validate = inputValidator(schema);
       } catch {
         // Only a tool saved under older, looser rules can get here: its schema no longer compiles.
-        throw new AppError(422, 'tool_misconfigured', 'this tool\'s input schema is not valid; its creator must correct it');
+        throw new DomainError('tool_misconfigured', 'this tool\'s input schema is not valid; its creator must correct it');
       }
       if (validators.size >= 1000) validators.clear(); // bounded: recompiling is cheap
       validators.set(cacheKey, validate);
@@ -79,11 +87,10 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
    * The size is computed, not rendered: a hostile template costs nothing here.
    */
   function checkPromptSize(tool: Tool, inputs: Record<string, unknown>): number {
-    if (!tool.promptCiphertext) throw notFound('tool');
-    const { chars, bytes } = measurePrompt(keyring.decryptText(tool.promptCiphertext, promptAad(tool.id)), inputs);
+    const { chars, bytes } = measurePrompt(tools.promptOf(tool), inputs);
     const maxTokens = promptTokenLimit(tool.model, config);
     if (chars > config.MAX_PROMPT_CHARS || bytes > maxTokens) {
-      throw new AppError(422, 'prompt_too_large', 'the prompt these inputs make is too large for this tool\'s model', {
+      throw new DomainError('prompt_too_large', 'the prompt these inputs make is too large for this tool\'s model', {
         chars,
         maxChars: config.MAX_PROMPT_CHARS,
         estimatedTokens: bytes,
@@ -108,33 +115,10 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
         where: { userId, OR: [{ status: 'running' }, { status: 'pending', createdAt: { gt: staleBefore } }] },
       });
       if (running >= config.MAX_CONCURRENT_EXECUTIONS) {
-        throw new AppError(429, 'too_many_running', `at most ${config.MAX_CONCURRENT_EXECUTIONS} runs at once; wait for one to finish`);
+        throw new DomainError('too_many_running', `at most ${config.MAX_CONCURRENT_EXECUTIONS} runs at once; wait for one to finish`);
       }
       return tx.execution.create({ data });
     }, ADMISSION_TRANSACTION);
-  }
-
-  function view(execution: Execution, withContent: boolean) {
-    const decrypt = (blob: Uint8Array | null, aad: string) => (blob ? keyring.decryptText(blob, aad) : null);
-    return {
-      id: execution.id,
-      toolId: execution.toolId,
-      status: execution.status,
-      costCredits: execution.costCredits,
-      createdAt: execution.createdAt,
-      finishedAt: execution.finishedAt,
-      expiresAt: execution.expiresAt,
-      purgedAt: execution.purgedAt,
-      usage:
-        execution.promptTokens === null ? null : { promptTokens: execution.promptTokens, completionTokens: execution.completionTokens ?? 0 },
-      error: execution.errorCode ? { code: execution.errorCode, message: execution.errorMessage ?? '' } : null,
-      ...(withContent
-        ? {
-            inputs: JSON.parse(decrypt(execution.inputsCiphertext, executionAad.inputs(execution.id)) ?? 'null') as unknown,
-            output: decrypt(execution.outputCiphertext, executionAad.output(execution.id)),
-          }
-        : {}),
-    };
   }
 
   async function waitForResult(executionId: string, waitMs: number) {
@@ -143,64 +127,64 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
     await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
   }
 
-  return {
-    view,
+  /** Everything checked before a run's record is written; returns what the record needs. */
+  async function admissionPlan(userId: string, toolId: string, input: StartInput) {
+    const tool = await tools.get(toolId);
+    const validate = validatorFor(tool.id, tool.updatedAt, tool.inputSchema);
+    if (!validate(input.inputs)) {
+      throw new DomainError(
+        'invalid_inputs',
+        'the inputs do not match the tool',
+        (validate.errors ?? []).map((e) => ({ field: e.instancePath.replace(/^\//, '') || String(e.params.additionalProperty ?? e.params.missingProperty ?? ''), message: e.message })),
+      );
+    }
+    if (tool.byomOnly && !input.providerKeyId) {
+      throw new DomainError('provider_key_required', 'this tool runs only with your own provider key: send providerKeyId');
+    }
+    if (input.providerKeyId) await providerKeys.requireOwn(userId, input.providerKeyId);
+    // The run's price is decided here, once, and stored on its record: the charge after the model answers uses it.
+    const price = modelPrice(tool.model);
+    const promptTokens = checkPromptSize(tool, input.inputs); // every run, BYOM too: no unbounded prompt is ever sent
+    // A run on the platform's key holds at least its worst-case model cost; BYOM runs hold the platform fee.
+    const held = input.providerKeyId ? config.BYOM_PLATFORM_FEE : Math.max(tool.priceCredits, worstCaseCost(tool.model, promptTokens, config));
+    return { tool, price, held };
+  }
 
-    async start(userId: string, toolId: string, input: { inputs: Record<string, unknown>; providerKeyId?: string; waitSeconds?: number }, idempotencyKey?: string) {
+  return {
+    async start(userId: string, toolId: string, input: StartInput, idempotencyKey?: string) {
       // What the key stands for: the run's tool, inputs and key (waitSeconds only changes how long this answer waits).
       const requestHash = sha256(canonicalJson({ toolId, inputs: input.inputs, providerKeyId: input.providerKeyId ?? null }));
-      const replay = async (earlier: Execution) => {
-        if (earlier.toolId !== toolId || (earlier.requestHash !== null && earlier.requestHash !== requestHash)) {
-          throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request');
-        }
-        await waitForResult(earlier.id, (input.waitSeconds ?? 0) * 1000);
-        return prisma.execution.findUniqueOrThrow({ where: { id: earlier.id } });
-      };
-      const findEarlier = () =>
-        idempotencyKey ? prisma.execution.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } }) : Promise.resolve(null);
-      const earlier = await findEarlier();
-      if (earlier) return replay(earlier);
-      const tool = await tools.get(toolId);
-      const validate = validatorFor(tool.id, tool.updatedAt, tool.inputSchema);
-      if (!validate(input.inputs)) {
-        throw new AppError(
-          422,
-          'invalid_inputs',
-          'the inputs do not match the tool',
-          (validate.errors ?? []).map((e) => ({ field: e.instancePath.replace(/^\//, '') || String(e.params.additionalProperty ?? e.params.missingProperty ?? ''), message: e.message })),
-        );
-      }
-      if (tool.byomOnly && !input.providerKeyId) {
-        throw new AppError(422, 'provider_key_required', 'this tool runs only with your own provider key: send providerKeyId');
-      }
-      if (input.providerKeyId) await providerKeys.requireOwn(userId, input.providerKeyId);
-      const promptTokens = checkPromptSize(tool, input.inputs); // every run, BYOM too: no unbounded prompt is ever sent
-      // A run on the platform's key holds at least its worst-case model cost; BYOM runs hold the platform fee.
-      const held = input.providerKeyId ? config.BYOM_PLATFORM_FEE : Math.max(tool.priceCredits, worstCaseCost(tool.model, promptTokens, config));
-
+      const waitMs = (input.waitSeconds ?? 0) * 1000;
       const id = randomUUID();
-      const now = new Date();
-      let execution: Execution;
-      try {
-        execution = await admitWithinConcurrencyCap(userId, {
-          id,
-          userId,
-          toolId,
-          providerKeyId: input.providerKeyId ?? null,
-          model: tool.model,
-          reservedCredits: held,
-          inputsCiphertext: keyring.encrypt(JSON.stringify(input.inputs), executionAad.inputs(id)),
-          idempotencyKey: idempotencyKey ?? null,
-          requestHash: idempotencyKey ? requestHash : null,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + config.EXECUTION_RETENTION),
-        });
-      } catch (err) {
-        // The same Idempotency-Key raced in twice: the other request created the run.
-        const winner = !(err instanceof AppError) && (await findEarlier());
-        if (winner) return replay(winner);
-        throw err;
+      const claim = await claimIdempotencyKey({
+        key: idempotencyKey,
+        find: () => prisma.execution.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey: idempotencyKey ?? '' } } }),
+        sameRequest: (earlier) => earlier.toolId === toolId && (earlier.requestHash === null || earlier.requestHash === requestHash),
+        create: async () => {
+          const { tool, price, held } = await admissionPlan(userId, toolId, input);
+          const now = new Date();
+          return admitWithinConcurrencyCap(userId, {
+            id,
+            userId,
+            toolId,
+            providerKeyId: input.providerKeyId ?? null,
+            model: tool.model,
+            creditsPer1kInputTokens: price.creditsPer1kInputTokens,
+            creditsPer1kOutputTokens: price.creditsPer1kOutputTokens,
+            reservedCredits: held,
+            inputsCiphertext: keyring.seal(ENCRYPTED_COLUMNS.executionInputs, id, JSON.stringify(input.inputs)),
+            idempotencyKey: idempotencyKey ?? null,
+            requestHash: idempotencyKey ? requestHash : null,
+            createdAt: now,
+            expiresAt: new Date(now.getTime() + config.EXECUTION_RETENTION),
+          });
+        },
+      });
+      if ('replay' in claim) {
+        await waitForResult(claim.replay.id, waitMs);
+        return prisma.execution.findUniqueOrThrow({ where: { id: claim.replay.id } });
       }
+      const execution = claim.created;
 
       const startOperation = new WithStartWorkflowOperation(runToolWorkflow, {
         workflowId: executionWorkflowId(id),
@@ -225,9 +209,11 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
       // A refused run (no credits) has already deleted its record, inputs and all, when this answers.
       const admission = await temporal.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation: startOperation });
       if (!admission.admitted) {
-        throw new AppError(ADMISSION_REFUSALS[admission.code] ?? 409, admission.code, admission.message);
+        // Only the refusals admission is meant to answer reach the client; any other code is our bug (a 500, logged).
+        if (!isAdmissionRefusal(admission.code)) throw new Error(`run ${id} refused at admission with unexpected code ${admission.code}`);
+        throw new DomainError(admission.code as ErrorCode, admission.message);
       }
-      await waitForResult(id, (input.waitSeconds ?? 0) * 1000);
+      await waitForResult(id, waitMs);
       return prisma.execution.findUniqueOrThrow({ where: { id } });
     },
 
@@ -240,7 +226,7 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
       const execution = await prisma.execution.findFirst({ where: { id, userId } });
       if (!execution) throw notFound('execution');
       if (execution.status === 'pending' || execution.status === 'running') {
-        throw new AppError(409, 'execution_running', 'this run has not finished yet; delete it once it has');
+        throw new DomainError('execution_running', 'this run has not finished yet; delete it once it has');
       }
       await purgeExecutionData(prisma, id);
       try {

@@ -1,23 +1,9 @@
-import { z } from '../api/zod';
 import type { RouteRegistrar } from '../api/router';
 import { idParams } from '../api/params';
-import { pageOf, pageQuery, readPage } from '../api/pagination';
-import { toProviderKeyView, type ProviderKeyService } from './service';
-
-const AddProviderKeyBody = z
-  .object({
-    provider: z.literal('openai'),
-    apiKey: z
-      .string()
-      .regex(/^sk-[A-Za-z0-9_-]{20,200}$/, 'an OpenAI key looks like sk-… (letters, digits, - and _)'),
-    label: z.string().trim().min(1).max(100).optional(),
-  })
-  .strict()
-  .openapi('AddProviderKeyRequest');
-
-const ProviderKey = z
-  .object({ id: z.string().uuid(), provider: z.string(), label: z.string().nullable(), masked: z.string(), createdAt: z.date() })
-  .openapi('ProviderKey');
+import { pageOf, pageQuery, readPage } from '../pagination';
+import type { ProviderKeyService } from './service';
+import { toProviderKeyView } from './views';
+import { AddProviderKeyBody, ProviderKey } from './schemas';
 
 export function registerProviderKeyRoutes(route: RouteRegistrar, keys: ProviderKeyService) {
   route({
@@ -52,7 +38,7 @@ export function registerProviderKeyRoutes(route: RouteRegistrar, keys: ProviderK
     access: 'user',
     params: idParams,
     responses: { 204: null },
-    errors: { 404: 'not_found' },
+    errors: ['not_found'],
     handler: async ({ principal, params }) => {
       await keys.remove(principal.userId, params.id);
       return { status: 204 };

@@ -1,22 +1,18 @@
 // BYOM provider keys. The key is encrypted (AES-256-GCM, AAD bound to the
 // row) before it touches the database, shown only masked, decrypted only by
-// the model-call activity (src/activities/executions.ts), and deleted for good.
-import { newestFirst } from '../api/pagination';
+// the model-call activity (src/executions/activities.ts), and deleted for good.
+import { newestFirst } from '../pagination';
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@prisma/client';
 import type { Keyring } from '../crypto/keyring';
-import { notFound } from '../api/errors';
+import { ENCRYPTED_COLUMNS } from '../crypto/columns';
+import { notFound } from '../errors';
 import { recordSecurityEvent } from '../accounts/security-events';
 
-export const providerKeyAad = (id: string) => `provider_keys.api_key:${id}`;
 
 /** "sk-…abcd": enough to recognise a key, useless to anyone else. */
 export function maskKey(apiKey: string): string {
   return `${apiKey.slice(0, 3)}…${apiKey.slice(-4)}`;
-}
-
-export function toProviderKeyView(row: { id: string; provider: string; label: string | null; masked: string; createdAt: Date }) {
-  return { id: row.id, provider: row.provider, label: row.label, masked: row.masked, createdAt: row.createdAt };
 }
 
 export function createProviderKeyService(prisma: PrismaClient, keyring: Keyring) {
@@ -31,7 +27,7 @@ export function createProviderKeyService(prisma: PrismaClient, keyring: Keyring)
             provider: input.provider,
             label: input.label ?? null,
             masked: maskKey(input.apiKey),
-            keyCiphertext: keyring.encrypt(input.apiKey, providerKeyAad(id)),
+            keyCiphertext: keyring.seal(ENCRYPTED_COLUMNS.providerKey, id, input.apiKey),
           },
         });
         await recordSecurityEvent(tx, userId, 'provider_key_added');

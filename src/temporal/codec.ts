@@ -6,11 +6,10 @@
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, ValueError } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { Keyring } from '../crypto/keyring';
+import { TEMPORAL_PAYLOAD_AAD } from '../crypto/columns';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const METADATA_KEY_ID = 'encryption-key-id';
-// Payloads are not tied to a database row, so the AAD names their purpose.
-const PAYLOAD_AAD = 'temporal.payload';
 
 export class EncryptionCodec implements PayloadCodec {
   constructor(private readonly keyring: Keyring) {}
@@ -21,7 +20,7 @@ export class EncryptionCodec implements PayloadCodec {
         [METADATA_ENCODING_KEY]: Buffer.from(ENCRYPTED_ENCODING),
         [METADATA_KEY_ID]: Buffer.from(this.keyring.currentKeyId),
       },
-      data: this.keyring.encrypt(Buffer.from(temporal.api.common.v1.Payload.encode(payload).finish()), PAYLOAD_AAD),
+      data: this.keyring.encrypt(Buffer.from(temporal.api.common.v1.Payload.encode(payload).finish()), TEMPORAL_PAYLOAD_AAD),
     }));
   }
 
@@ -34,7 +33,7 @@ export class EncryptionCodec implements PayloadCodec {
       if (keyId && !this.keyring.hasKey(Buffer.from(keyId).toString())) {
         throw new ValueError(`payload was encrypted with key "${Buffer.from(keyId).toString()}", which is not configured`);
       }
-      return temporal.api.common.v1.Payload.decode(this.keyring.decrypt(payload.data, PAYLOAD_AAD));
+      return temporal.api.common.v1.Payload.decode(this.keyring.decrypt(payload.data, TEMPORAL_PAYLOAD_AAD));
     });
   }
 }

@@ -2,32 +2,33 @@
 // every worker at start. Visible and pausable in the Temporal UI.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config';
-import { SCHEDULE_IDS } from '../shared';
-import { releaseExpiredReservationsWorkflow } from '../workflows/credits';
-import { sweepExpiredExecutionsWorkflow } from '../workflows/retention';
+import { RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID } from '../credits/contract';
+import { releaseExpiredReservationsWorkflow } from '../credits/workflows';
+import { SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID } from '../retention/contract';
+import { sweepExpiredExecutionsWorkflow } from '../retention/workflows';
 
 type ScheduleConfig = Pick<Config, 'RESERVATION_SWEEP_INTERVAL' | 'RETENTION_SWEEP_INTERVAL' | 'TEMPORAL_TASK_QUEUE'>;
 
 export function scheduleDefinitions(config: ScheduleConfig): ScheduleOptions[] {
   return [
     {
-      scheduleId: SCHEDULE_IDS.releaseExpiredReservations,
+      scheduleId: RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID,
       spec: { intervals: [{ every: config.RESERVATION_SWEEP_INTERVAL }] },
       action: {
         type: 'startWorkflow',
         workflowType: releaseExpiredReservationsWorkflow,
-        workflowId: SCHEDULE_IDS.releaseExpiredReservations,
+        workflowId: RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
     },
     {
-      scheduleId: SCHEDULE_IDS.sweepExpiredExecutions,
+      scheduleId: SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID,
       spec: { intervals: [{ every: config.RETENTION_SWEEP_INTERVAL }] },
       action: {
         type: 'startWorkflow',
         workflowType: sweepExpiredExecutionsWorkflow,
-        workflowId: SCHEDULE_IDS.sweepExpiredExecutions,
+        workflowId: SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
       },
       // A missed sweep (cluster down) still runs when it is back.

@@ -3,7 +3,7 @@
 //   its shape at the edge); here: every pattern compiles in RE2 within bounds,
 //   Ajv compiles the whole schema in strict mode, and every required input exists;
 // - every {{placeholder}} in the prompt names a property.
-import { AppError } from '../api/errors';
+import { DomainError } from '../errors';
 import { compileProblem, patternProblems, type InputSchema } from './input-schema';
 
 export type { InputSchema } from './input-schema';
@@ -24,14 +24,11 @@ export function checkToolDefinition(prompt: string, inputSchema: InputSchema): v
     const complaint = compileProblem(inputSchema);
     if (complaint) problems.push(`inputSchema is not a valid JSON Schema: ${complaint}`);
   }
-  if (problems.length > 0) throw new AppError(400, 'invalid_input_schema', 'the input schema is not valid', problems);
+  if (problems.length > 0) throw new DomainError('invalid_input_schema', 'the input schema is not valid', problems);
 
   const unknown = placeholdersOf(prompt).filter((name) => !(name in inputSchema.properties));
   if (unknown.length > 0) {
-    throw new AppError(
-      400,
-      'invalid_prompt_template',
-      'the prompt uses placeholders that are not inputs',
+    throw new DomainError('invalid_prompt_template', 'the prompt uses placeholders that are not inputs',
       unknown.map((name) => `{{${name}}} is not a property of inputSchema`),
     );
   }

@@ -12,7 +12,7 @@
 //   are refused when the tool is saved.
 import Ajv, { type ValidateFunction } from 'ajv';
 import { RE2JS } from 're2js';
-import { z } from '../api/zod';
+import { z } from '../zod';
 
 export const MAX_INPUTS = 50;
 export const MAX_ENUM_VALUES = 100;

@@ -9,10 +9,14 @@
 //   tokens plus MODEL_MAX_OUTPUT_TOKENS must fit the model's context.
 // - A run's worst-case cost: its prompt's estimated tokens and the maximum
 //   output tokens at the model's price. A platform-key run holds at least that.
+// - What a run costs, charged after the model answered: its token usage at the
+//   price stored on the run at admission (a price change never reprices a run
+//   in flight), rounded up, at least 1, never more than its hold.
 // - A tool's worst-case cost: the same for the largest prompt its template and
 //   input schema allow (capped by the prompt bound). A tool priced below it is
 //   refused when saved, unless it is BYOM-only (it never runs on the platform key).
 import { DEFAULT_MODEL_PRICES, type ModelPrice } from './models';
+import { DomainError } from '../errors';
 import { placeholderOccurrences } from '../executions/prompt';
 import type { InputSchema } from './input-schema';
 
@@ -21,10 +25,32 @@ export interface PromptLimits {
   MODEL_MAX_OUTPUT_TOKENS: number;
 }
 
+/** The model's current price; a model the platform does not price is refused (422 model_not_priced). */
 export function modelPrice(model: string): ModelPrice {
-  const price = DEFAULT_MODEL_PRICES[model];
-  if (!price) throw new Error(`model ${model} has no price`); // the tool schema admits priced models only
+  const price = Object.prototype.hasOwnProperty.call(DEFAULT_MODEL_PRICES, model) ? DEFAULT_MODEL_PRICES[model] : undefined;
+  if (!price) throw new DomainError('model_not_priced', `the platform has no price for model "${model}"`);
   return price;
+}
+
+export interface RunPricing {
+  reservedCredits: number;
+  providerKeyId: string | null;
+  model: string;
+  creditsPer1kInputTokens: number | null;
+  creditsPer1kOutputTokens: number | null;
+}
+
+/** What a finished run is charged (see the top of this file). */
+export function costOfRun(run: RunPricing, usage: { promptTokens: number; completionTokens: number }): number {
+  const held = run.reservedCredits;
+  if (run.providerKeyId !== null) return held; // BYOM: the model cost is the user's; the hold is the platform fee
+  const price =
+    run.creditsPer1kInputTokens !== null && run.creditsPer1kOutputTokens !== null
+      ? { creditsPer1kInputTokens: run.creditsPer1kInputTokens, creditsPer1kOutputTokens: run.creditsPer1kOutputTokens }
+      : DEFAULT_MODEL_PRICES[run.model]; // a run admitted before prices were stored on the record
+  if (!price) return held;
+  const raw = (usage.promptTokens * price.creditsPer1kInputTokens + usage.completionTokens * price.creditsPer1kOutputTokens) / 1000;
+  return Math.min(held, Math.max(1, Math.ceil(raw)));
 }
 
 /** Largest prompt (estimated tokens) a run of `model` may send. */

@@ -1,7 +1,8 @@
 import type { RouteRegistrar } from '../api/router';
 import { idParams } from '../api/params';
-import { pageOf, readPage } from '../api/pagination';
+import { pageOf, readPage } from '../pagination';
 import type { ToolService } from './service';
+import { toolView } from './views';
 import { CreateToolBody, ListToolsQuery, ToolEnvelope, Tool, UpdateToolBody } from './schemas';
 
 export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
@@ -13,10 +14,10 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     access: 'user',
     body: CreateToolBody,
     responses: { 201: ToolEnvelope },
-    errors: { 400: 'validation_failed | invalid_input_schema | invalid_prompt_template' },
+    errors: ['invalid_input_schema', 'invalid_prompt_template', 'model_not_priced', 'price_below_model_cost'],
     handler: async ({ principal, body }) => {
       const tool = await tools.create(principal.userId, body);
-      return { status: 201, body: { tool: tools.view(tool, principal.userId) } };
+      return { status: 201, body: { tool: toolView(tools, tool, principal.userId) } };
     },
   });
 
@@ -32,7 +33,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
       const body = await readPage(
         query,
         (after, limit) => tools.list({ creatorId: query.creatorId }, after, limit),
-        (t) => tools.view(t, principal?.userId),
+        (t) => toolView(tools, t, principal?.userId),
       );
       return { status: 200, body };
     },
@@ -46,10 +47,10 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     access: 'optional',
     params: idParams,
     responses: { 200: ToolEnvelope },
-    errors: { 404: 'not_found' },
+    errors: ['not_found'],
     handler: async ({ principal, params }) => ({
       status: 200,
-      body: { tool: tools.view(await tools.get(params.id), principal?.userId) },
+      body: { tool: toolView(tools, await tools.get(params.id), principal?.userId) },
     }),
   });
 
@@ -62,10 +63,10 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     params: idParams,
     body: UpdateToolBody,
     responses: { 200: ToolEnvelope },
-    errors: { 404: 'not_found' },
+    errors: ['not_found', 'invalid_input_schema', 'invalid_prompt_template', 'model_not_priced', 'price_below_model_cost'],
     handler: async ({ principal, params, body }) => {
       const tool = await tools.update(params.id, principal.userId, body);
-      return { status: 200, body: { tool: tools.view(tool, principal.userId) } };
+      return { status: 200, body: { tool: toolView(tools, tool, principal.userId) } };
     },
   });
 
@@ -77,7 +78,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     access: 'user',
     params: idParams,
     responses: { 204: null },
-    errors: { 404: 'not_found' },
+    errors: ['not_found'],
     handler: async ({ principal, params }) => {
       await tools.remove(params.id, principal.userId);
       return { status: 204 };

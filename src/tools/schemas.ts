@@ -1,6 +1,6 @@
-import { z } from '../api/zod';
+import { z } from '../zod';
 import { DEFAULT_MODEL_PRICES } from './models';
-import { pageQuery } from '../api/pagination';
+import { pageQuery } from '../pagination';
 import { InputSchemaSchema, StoredInputSchema } from './input-schema';
 
 const modelNames = Object.keys(DEFAULT_MODEL_PRICES) as [string, ...string[]];

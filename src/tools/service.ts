@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma, PrismaClient, Tool } from '@prisma/client';
 import type { Keyring } from '../crypto/keyring';
-import { AppError, notFound } from '../api/errors';
+import { DomainError, notFound } from '../errors';
+import { ENCRYPTED_COLUMNS } from '../crypto/columns';
 import { checkToolDefinition, type InputSchema } from './definition';
-import { newestFirst } from '../api/pagination';
-import { minimumToolPrice, type PromptLimits } from './pricing';
+import { newestFirst } from '../pagination';
+import { minimumToolPrice, modelPrice, type PromptLimits } from './pricing';
 
 export interface ToolDefinition {
   name: string;
@@ -20,40 +21,20 @@ export interface ToolDefinition {
   byomOnly?: boolean;
 }
 
-export const promptAad = (toolId: string) => `tools.prompt:${toolId}`;
+const PROMPT = ENCRYPTED_COLUMNS.toolPrompt;
 
 export function createToolService(prisma: PrismaClient, keyring: Keyring, limits: PromptLimits) {
   /** Everything a saved tool must satisfy: a valid definition, and a price covering its worst-case model cost. */
   function checkDefinition(def: ToolDefinition) {
     checkToolDefinition(def.prompt, def.inputSchema);
+    modelPrice(def.model); // a model the platform does not price is refused, BYOM-only tools included
     if (def.byomOnly) return;
     const minimum = minimumToolPrice(def.prompt, def.inputSchema, def.model, limits);
     if (def.priceCredits < minimum) {
-      throw new AppError(
-        422,
-        'price_below_model_cost',
-        `a run of this tool can cost up to ${minimum} credits on the platform's model key: price it at least that, bound its inputs (maxLength), or make it BYOM-only`,
+      throw new DomainError('price_below_model_cost', `a run of this tool can cost up to ${minimum} credits on the platform's model key: price it at least that, bound its inputs (maxLength), or make it BYOM-only`,
         { minimumPriceCredits: minimum },
       );
     }
-  }
-
-  /** A live tool as `viewerId` may see it: the prompt only for its creator. */
-  function view(tool: Tool, viewerId: string | undefined) {
-    const isCreator = viewerId === tool.creatorId;
-    return {
-      id: tool.id,
-      creatorId: tool.creatorId,
-      name: tool.name,
-      description: tool.description,
-      inputSchema: tool.inputSchema as unknown as InputSchema,
-      model: tool.model,
-      priceCredits: tool.priceCredits,
-      byomOnly: tool.byomOnly,
-      createdAt: tool.createdAt,
-      updatedAt: tool.updatedAt,
-      ...(isCreator && tool.promptCiphertext ? { prompt: keyring.decryptText(tool.promptCiphertext, promptAad(tool.id)) } : {}),
-    };
   }
 
   async function findLive(id: string) {
@@ -70,8 +51,6 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring, limits
   }
 
   return {
-    view,
-
     /** `id` is for seeding fixed demo data; the API always lets the server choose. */
     async create(creatorId: string, def: ToolDefinition, id: string = randomUUID()) {
       checkDefinition(def);
@@ -81,7 +60,7 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring, limits
           creatorId,
           name: def.name,
           description: def.description,
-          promptCiphertext: keyring.encrypt(def.prompt, promptAad(id)),
+          promptCiphertext: keyring.seal(PROMPT, id, def.prompt),
           inputSchema: def.inputSchema as unknown as Prisma.InputJsonValue,
           model: def.model,
           priceCredits: def.priceCredits,
@@ -91,6 +70,12 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring, limits
     },
 
     get: findLive,
+
+    /** The prompt of a live tool, in clear (for its creator's view and for measuring a run's prompt). */
+    promptOf(tool: Tool): string {
+      if (!tool.promptCiphertext) throw notFound('tool');
+      return keyring.open(PROMPT, tool.id, tool.promptCiphertext);
+    },
 
     list(filter: { creatorId?: string }, after: object, limit: number) {
       return prisma.tool.findMany({
@@ -105,7 +90,7 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring, limits
       checkDefinition({
         name: changes.name ?? tool.name,
         description: changes.description ?? tool.description,
-        prompt: changes.prompt ?? keyring.decryptText(tool.promptCiphertext as Uint8Array, promptAad(id)),
+        prompt: changes.prompt ?? keyring.open(PROMPT, id, tool.promptCiphertext as Uint8Array),
         inputSchema: changes.inputSchema ?? (tool.inputSchema as unknown as InputSchema),
         model: changes.model ?? tool.model,
         priceCredits: changes.priceCredits ?? tool.priceCredits,
@@ -120,7 +105,7 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring, limits
           ...(changes.priceCredits !== undefined ? { priceCredits: changes.priceCredits } : {}),
           ...(changes.byomOnly !== undefined ? { byomOnly: changes.byomOnly } : {}),
           ...(changes.inputSchema ? { inputSchema: changes.inputSchema as unknown as Prisma.InputJsonValue } : {}),
-          ...(changes.prompt ? { promptCiphertext: keyring.encrypt(changes.prompt, promptAad(id)) } : {}),
+          ...(changes.prompt ? { promptCiphertext: keyring.seal(PROMPT, id, changes.prompt) } : {}),
         },
       });
     },

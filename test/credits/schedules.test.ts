@@ -6,9 +6,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createTemporalClient } from '../../src/client';
 import { Keyring } from '../../src/crypto/keyring';
 import { createLedger } from '../../src/credits/ledger';
-import { createCreditActivities } from '../../src/activities/credits';
+import { createCreditActivities } from '../../src/credits/activities';
 import { ensureSchedules } from '../../src/temporal/schedules';
-import { SCHEDULE_IDS } from '../../src/shared';
+import { RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID } from '../../src/credits/contract';
+import { SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID } from '../../src/retention/contract';
 import { closeTestPrisma, testConfig, testPrisma } from '../helpers/env';
 import { createUser, expectLedgerConsistent, fundAccount } from '../helpers/accounts';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
@@ -24,7 +25,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const id of Object.values(SCHEDULE_IDS)) await client.schedule.getHandle(id).delete().catch(() => undefined);
+  for (const id of [RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID, SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID]) await client.schedule.getHandle(id).delete().catch(() => undefined);
   await client.connection.close();
   await worker.stop();
   await closeTestPrisma();
@@ -33,7 +34,7 @@ afterAll(async () => {
 it('creates the sweeper schedule idempotently, and a run of it releases expired holds', async () => {
   await ensureSchedules(client, config);
   await ensureSchedules(client, config); // every worker replica runs this at start
-  const handle = client.schedule.getHandle(SCHEDULE_IDS.releaseExpiredReservations);
+  const handle = client.schedule.getHandle(RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID);
   const description = await handle.describe();
   expect(description.spec.intervals?.[0]?.every).toBe(3_600_000);
 

@@ -12,7 +12,7 @@ import type { FakeOpenAI } from '../fakes/openai';
 import { startExecutionStack, type ExecutionStack } from '../helpers/stack';
 import { createTool } from '../helpers/tools';
 import { EncryptionCodec } from '../../src/temporal/codec';
-import { executionWorkflowId } from '../../src/shared';
+import { executionWorkflowId } from '../../src/executions/contract';
 
 const prisma = testPrisma();
 let stack: ExecutionStack;

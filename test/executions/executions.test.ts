@@ -10,7 +10,7 @@ import { expectLedgerConsistent, fundAccount } from '../helpers/accounts';
 import { createTool } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
 import { createLedger } from '../../src/credits/ledger';
-import { executionWorkflowId } from '../../src/shared';
+import { executionWorkflowId } from '../../src/executions/contract';
 
 const prisma = testPrisma();
 const ledger = createLedger(prisma, { reservationTtlMs: 600_000 });

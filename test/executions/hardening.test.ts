@@ -12,7 +12,7 @@ import { expectLedgerConsistent, fundAccount } from '../helpers/accounts';
 import { createTool, toolDefinition } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
 import { createLedger } from '../../src/credits/ledger';
-import { retentionWorkflowId } from '../../src/shared';
+import { retentionWorkflowId } from '../../src/retention/contract';
 
 const prisma = testPrisma();
 const ledger = createLedger(prisma, { reservationTtlMs: 600_000 });

@@ -17,7 +17,7 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-export async function startTestWorker(config: Config, activitiesOverride: Record<string, unknown> = {}): Promise<TestWorker> {
+export async function startTestWorker(config: Config): Promise<TestWorker> {
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: silent });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const prisma = createPrisma(config.DATABASE_URL, 5);
@@ -28,7 +28,7 @@ export async function startTestWorker(config: Config, activitiesOverride: Record
     keyring,
     connection,
     workflowBundle,
-    activities: { ...createActivities({ config, prisma, keyring, logger }), ...activitiesOverride },
+    activities: createActivities({ config, prisma, keyring, logger }),
   });
   const running = worker.run();
   let stopped: Promise<void> | undefined;

@@ -12,8 +12,8 @@ import { createTool } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
 import { changeRole } from '../../scripts/roles';
 import { createLedger } from '../../src/credits/ledger';
-import { createRetentionActivities } from '../../src/activities/retention';
-import { retentionQuery, retentionWorkflowId } from '../../src/shared';
+import { createRetentionActivities } from '../../src/retention/activities';
+import { retentionQuery, retentionWorkflowId } from '../../src/retention/contract';
 import { capturingLogger } from '../helpers/env';
 
 const prisma = testPrisma();

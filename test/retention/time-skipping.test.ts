@@ -14,8 +14,8 @@ import { fundAccount } from '../helpers/accounts';
 import { createTool } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
 import { createLedger } from '../../src/credits/ledger';
-import { executionRetentionWorkflow } from '../../src/workflows/retention';
-import { retentionWorkflowId } from '../../src/shared';
+import { executionRetentionWorkflow } from '../../src/retention/workflows';
+import { retentionWorkflowId } from '../../src/retention/contract';
 
 const prisma = testPrisma();
 let env: TestWorkflowEnvironment;

@@ -5,10 +5,10 @@ const valid = { DATABASE_URL: 'postgresql://u@127.0.0.1/db', DATA_ENCRYPTION_KEY
 
 describe('configuration', () => {
   it('parses durations and defaults, and freezes the result', () => {
-    const config = loadConfig({ ...valid, EXECUTION_RETENTION: '5s', BREACH_NOTIFY_DEADLINE: '72h' });
+    const config = loadConfig({ ...valid, EXECUTION_RETENTION: '5s', RESERVATION_TTL: '72h' });
     expect(config.EXECUTION_RETENTION).toBe(5_000);
-    expect(config.BREACH_NOTIFY_DEADLINE).toBe(72 * 3_600_000);
-    expect(config.ERASURE_DEADLINE).toBe(30 * 86_400_000);
+    expect(config.RESERVATION_TTL).toBe(72 * 3_600_000);
+    expect(config.SESSION_TTL).toBe(30 * 86_400_000);
     expect(config.PORT).toBe(3000);
     expect(config.TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');
     expect(Object.isFrozen(config)).toBe(true);

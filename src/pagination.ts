@@ -2,7 +2,7 @@
 // `{items, nextCursor}` out. The cursor is opaque to clients (base64url of the
 // last row's createdAt and id), so pages stay stable while rows are added.
 import { z } from './zod';
-import { AppError } from './errors';
+import { DomainError } from './errors';
 
 export const pageQuery = z
   .object({
@@ -24,7 +24,7 @@ const cursorShape = z.tuple([z.string().regex(ISO_INSTANT), z.string().uuid()]);
 /** Only a cursor of the shape toPage writes, with a date Postgres can compare, is accepted; anything else is a 400. */
 export function decodeCursor(cursor: string | undefined): Cursor | undefined {
   if (cursor === undefined) return undefined;
-  const invalid = () => new AppError(400, 'invalid_cursor', 'the cursor is not one this API returned');
+  const invalid = () => new DomainError('invalid_cursor', 'the cursor is not one this API returned');
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

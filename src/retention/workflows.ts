@@ -4,18 +4,12 @@
 // A scheduled sweep catches anything a timer missed.
 import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { purgeNowSignal, retentionQuery, type RetentionState } from '../shared';
+import { purgeNowSignal, retentionQuery, type RetentionInput, type RetentionState } from './contract';
 
 const { purgeExecutionData, sweepExpiredExecutions } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
   retry: { initialInterval: '1s', maximumInterval: '10m' }, // retried until it succeeds: data must go
 });
-
-export interface RetentionInput {
-  executionId: string;
-  /** ISO time at which the record's data is destroyed. */
-  expiresAt: string;
-}
 
 export async function executionRetentionWorkflow(input: RetentionInput): Promise<RetentionState> {
   const state: RetentionState = { executionId: input.executionId, expiresAt: input.expiresAt, purgedAt: null };

@@ -21,30 +21,19 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { LEDGER_FAILURE_TYPES } from '../credits/contract';
+import { retentionWorkflowId } from '../retention/contract';
+import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
+import { executionRetentionWorkflow } from '../retention/workflows';
 import {
   admissionUpdate,
-  costOfRun,
   executionPhaseQuery,
-  LEDGER_FAILURE_TYPES,
   MODEL_FAILURE_TYPES,
-  retentionWorkflowId,
-  SEARCH_ATTRIBUTE_KEYS,
   type Admission,
   type ExecutionOutcome,
   type ExecutionPhase,
-} from '../shared';
-import { DEFAULT_MODEL_PRICES } from '../tools/models';
-import { executionRetentionWorkflow } from './retention';
-
-export interface RunToolInput {
-  executionId: string;
-  /** Model call limits (configuration, passed in because workflow code reads no environment). */
-  modelTimeoutMs: number;
-  modelAttempts: number;
-  modelRetryInitialMs: number;
-  /** When the record's data must be destroyed (ISO); starts its retention timer. */
-  expiresAt?: string;
-}
+  type RunToolInput,
+} from './contract';
 
 const bookkeepingOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
@@ -152,10 +141,9 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
     enter('calling_model');
     const usage = await callModel(executionId);
     enter('settling');
-    const price = DEFAULT_MODEL_PRICES[plan.model];
-    // BYOM runs pay no model cost: only the held platform fee, if any.
-    const cost = held === 0 ? 0 : plan.byom || !price ? held : costOfRun(price, usage, held);
-    if (held > 0) await bookkeeping.captureCredits({ executionId, actual: cost });
+    // The activity prices the usage at the price stored on the run at admission (a BYOM run pays
+    // its held platform fee) and captures that, releasing the rest: no price table lives here.
+    const cost = held > 0 ? (await bookkeeping.captureCredits({ executionId, usage })).captured : 0;
     await bookkeeping.finishExecution({ executionId, status: 'succeeded', costCredits: cost });
     enter('succeeded');
     await retentionTimer;

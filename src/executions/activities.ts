@@ -7,17 +7,20 @@ import type { PrismaClient } from '@prisma/client';
 import OpenAI from 'openai';
 import type { Config } from '../config';
 import type { Keyring } from '../crypto/keyring';
+import { ENCRYPTED_COLUMNS } from '../crypto/columns';
 import type { Logger } from '../logger';
-import { promptAad } from '../tools/service';
-import { providerKeyAad } from '../provider-keys/service';
-import { executionAad } from '../executions/crypto';
-import { renderPrompt } from '../executions/prompt';
+import type { Ledger } from '../credits/ledger';
+import { refusalsAsFailures } from '../temporal/refusals';
+import { renderPrompt } from './prompt';
+import { costOfRun } from '../tools/pricing';
+import type { RunPlan, TokenUsage } from './contract';
 
 export interface ExecutionActivityDeps {
   config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'MODEL_TIMEOUT' | 'MODEL_MAX_OUTPUT_TOKENS' | 'MAX_PROMPT_CHARS'>;
   prisma: PrismaClient;
   keyring: Keyring;
   logger: Logger;
+  ledger: Ledger;
 }
 
 const permanent = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -47,10 +50,10 @@ export function classifyModelError(err: unknown, timeoutMs: number, elapsedMs: n
   return ApplicationFailure.create({ type: 'model_unavailable', message: 'the model call failed before an answer arrived' });
 }
 
-export function createExecutionActivities({ config, prisma, keyring, logger }: ExecutionActivityDeps) {
+export function createExecutionActivities({ config, prisma, keyring, logger, ledger }: ExecutionActivityDeps) {
   return {
     /** Marks the run as running and says what it needs (credits to hold, whether it is BYOM). */
-    async startExecution(executionId: string) {
+    async startExecution(executionId: string): Promise<RunPlan> {
       const execution = await prisma.execution.findUnique({ where: { id: executionId } });
       if (!execution) throw permanent('execution_not_found', 'no such execution');
       if (execution.status === 'pending') {
@@ -66,7 +69,7 @@ export function createExecutionActivities({ config, prisma, keyring, logger }: E
     },
 
     /** Calls the model and stores the output encrypted. Idempotent: a retry after the output was stored does not call again. */
-    async callModel(executionId: string): Promise<{ promptTokens: number; completionTokens: number }> {
+    async callModel(executionId: string): Promise<TokenUsage> {
       const execution = await prisma.execution.findUnique({
         where: { id: executionId },
         include: { tool: { select: { id: true, promptCiphertext: true, deletedAt: true } }, providerKey: true },
@@ -80,12 +83,12 @@ export function createExecutionActivities({ config, prisma, keyring, logger }: E
       if (!execution.inputsCiphertext) throw permanent('execution_not_found', 'the run has no inputs');
 
       // Only this run's own tool prompt and own inputs: nothing else is read.
-      const template = keyring.decryptText(execution.tool.promptCiphertext, promptAad(execution.toolId));
-      const inputs = JSON.parse(keyring.decryptText(execution.inputsCiphertext, executionAad.inputs(executionId))) as Record<string, unknown>;
+      const template = keyring.open(ENCRYPTED_COLUMNS.toolPrompt, execution.toolId, execution.tool.promptCiphertext);
+      const inputs = JSON.parse(keyring.open(ENCRYPTED_COLUMNS.executionInputs, executionId, execution.inputsCiphertext)) as Record<string, unknown>;
       // The platform's key only for a run that holds credits for it (admission holds at least the worst-case cost).
       if (!execution.providerKey && execution.reservedCredits < 1) throw permanent('nothing_held', 'a run on the platform key must hold credits');
       const apiKey = execution.providerKey
-        ? keyring.decryptText(execution.providerKey.keyCiphertext, providerKeyAad(execution.providerKey.id))
+        ? keyring.open(ENCRYPTED_COLUMNS.providerKey, execution.providerKey.id, execution.providerKey.keyCiphertext)
         : config.OPENAI_API_KEY;
       if (!apiKey) throw permanent('model_not_configured', 'no platform model key is configured');
       const prompt = renderPrompt(template, inputs);
@@ -110,9 +113,26 @@ export function createExecutionActivities({ config, prisma, keyring, logger }: E
       const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
       await prisma.execution.update({
         where: { id: executionId },
-        data: { outputCiphertext: keyring.encrypt(output, executionAad.output(executionId)), ...usage },
+        data: { outputCiphertext: keyring.seal(ENCRYPTED_COLUMNS.executionOutput, executionId, output), ...usage },
       });
       return usage;
+    },
+
+    /**
+     * Charges the run what it cost and releases the rest of its hold: its token usage at the
+     * price stored on its record at admission (a BYOM run pays its held platform fee), never
+     * more than the hold. `actual` is what runs scheduled before prices were stored passed in.
+     */
+    async captureCredits(input: { executionId: string; usage?: TokenUsage; actual?: number }) {
+      return refusalsAsFailures(async () => {
+        let actual = input.actual;
+        if (actual === undefined) {
+          const execution = await prisma.execution.findUnique({ where: { id: input.executionId } });
+          if (!execution) throw permanent('execution_not_found', 'no such execution');
+          actual = costOfRun(execution, input.usage ?? { promptTokens: 0, completionTokens: 0 });
+        }
+        return ledger.capture(input.executionId, actual);
+      });
     },
 
     /** A run refused at admission keeps nothing: its record (and the encrypted inputs in it) is deleted. Idempotent. */

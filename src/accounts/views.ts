@@ -1,0 +1,19 @@
+// What clients see of an account: never the password hash, never a token's hash.
+import type { ApiToken, User } from '@prisma/client';
+
+export function toPublicUser(user: User) {
+  return {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    avatarUrl: user.avatarUrl,
+    roles: user.roles,
+    createdAt: user.createdAt,
+    consents: { marketing: user.marketingConsent },
+    cookiePreferences: { analytics: user.analyticsCookies },
+  };
+}
+
+export function apiTokenView(token: ApiToken) {
+  return { id: token.id, name: token.name, createdAt: token.createdAt, lastUsedAt: token.lastUsedAt };
+}

@@ -1,0 +1,57 @@
+// The executions feature's Temporal contract: what the API, the worker and
+// the run's workflow agree on. Workflow id, input, the admission update, the
+// phase query, payload and failure types.
+// Pure TypeScript: bundled into workflow code.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ErrorCode } from '../errors';
+
+export const executionWorkflowId = (executionId: string) => `tool-execution-${executionId}`;
+
+export interface RunToolInput {
+  executionId: string;
+  /** Model call limits (configuration, passed in because workflow code reads no environment). */
+  modelTimeoutMs: number;
+  modelAttempts: number;
+  modelRetryInitialMs: number;
+  /** When the record's data must be destroyed (ISO); starts its retention timer. */
+  expiresAt?: string;
+}
+
+/** What the run's record says it needs, read by the first activity. */
+export interface RunPlan {
+  accountId: string;
+  toolId: string;
+  model: string;
+  reservedCredits: number;
+  byom: boolean;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** The answer to "may this run start?": credits held (or BYOM key checked), or why not. */
+export type Admission = { admitted: true } | { admitted: false; code: string; message: string };
+
+/**
+ * The refusals admission may answer with (the client is told why). Any other
+ * code is a bug in the run, not an answer for the client.
+ */
+export const ADMISSION_REFUSALS = ['insufficient_credits', 'account_under_review'] as const satisfies readonly ErrorCode[];
+
+/** Update-with-start: the API learns the admission in the same request that starts the run. */
+export const admissionUpdate = defineUpdate<Admission>('admission');
+
+export type ExecutionPhase = 'pending' | 'reserving' | 'calling_model' | 'settling' | 'succeeded' | 'failed';
+/** Where a run is now (also mirrored in the ToolRunStatus search attribute). */
+export const executionPhaseQuery = defineQuery<ExecutionPhase>('phase');
+
+export interface ExecutionOutcome {
+  status: 'succeeded' | 'failed';
+  costCredits: number;
+  errorCode?: string;
+}
+
+/** Failure types of the model call that no retry can fix. */
+export const MODEL_FAILURE_TYPES = ['invalid_provider_key', 'model_rejected_request', 'tool_deleted', 'execution_not_found'] as const;
