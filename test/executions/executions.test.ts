@@ -50,6 +50,37 @@ const run = (client: HttpClient, toolId: string, body: Record<string, unknown>, 
 const entriesOf = async (executionId: string) =>
   (await prisma.ledgerEntry.findMany({ where: { executionId }, orderBy: { createdAt: 'asc' } })).map((e) => [e.type, e.availableDelta, e.reservedDelta]);
 
+describe('pricing', () => {
+  it('a run is charged at the model price fixed on its record at admission, not at what the price table says when it settles', async () => {
+    const tool = await toolFromNewCreator();
+    const { client, user } = await fundedUser(100);
+    model.script({ delayMs: 1000 });
+    const res = await run(client, tool.id, { inputs: { who: 'Ada', language: 'fr' } });
+    expect(res.status).toBe(202);
+    // Admission stored gpt-4o-mini's price (1 / 4 credits per 1,000 tokens) on the record.
+    const admitted = await prisma.execution.findUniqueOrThrow({ where: { id: res.body.id } });
+    expect([admitted.creditsPer1kInputTokens, admitted.creditsPer1kOutputTokens]).toEqual([1, 4]);
+    // The price on the record is what counts: raise it while the model is still answering.
+    await prisma.execution.update({ where: { id: res.body.id }, data: { creditsPer1kInputTokens: 100, creditsPer1kOutputTokens: 200 } });
+    const done = await waitFor(async () => {
+      const row = await prisma.execution.findUniqueOrThrow({ where: { id: res.body.id } });
+      return row.status === 'succeeded' ? row : undefined;
+    }, { what: 'the run to finish' });
+    // The fake reports ceil(23 chars / 4) = 6 prompt tokens and 10 completion tokens: (6*100 + 10*200) / 1000 → 3.
+    expect([done.promptTokens, done.completionTokens]).toEqual([6, 10]);
+    expect(done.costCredits).toBe(3);
+    expect(await expectLedgerConsistent(prisma, user.id)).toEqual({ available: 97, reserved: 0 });
+  });
+
+  it('a tool on a model the platform does not price is refused when saved', async () => {
+    const creator = await signedUpClient(api.baseUrl, 'Creator');
+    const res = await creator.client.post('/v1/tools', { name: 'X', description: '', prompt: 'Hi {{who}}', inputSchema: { type: 'object', properties: { who: { type: 'string', maxLength: 10 } } }, model: 'gpt-unpriced', priceCredits: 10 });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(await prisma.tool.count({ where: { creatorId: creator.user.id } })).toBe(0);
+  });
+});
+
 describe('a successful run', () => {
   it('holds the price, calls the model with the rendered prompt, stores the output encrypted, captures the cost and releases the rest', async () => {
     const tool = await toolFromNewCreator();
