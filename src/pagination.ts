@@ -7,7 +7,11 @@ import { DomainError } from './errors';
 export const pageQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(200).optional(),
+    cursor: z
+      .string()
+      .max(200)
+      .optional()
+      .openapi({ description: 'opaque: the nextCursor of the previous page, as returned (anything else is 400 invalid_cursor)' }),
   })
   .strict();
 
@@ -59,7 +63,7 @@ export function toPage<T extends { createdAt: Date; id: string }>(rows: T[], lim
 }
 
 export function pageOf<T extends z.ZodTypeAny>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable().openapi({ description: 'pass as ?cursor= for the next page; null on the last page' }) });
 }
 
 /**

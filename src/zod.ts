@@ -6,3 +6,53 @@ import { z } from 'zod';
 extendZodWithOpenApi(z);
 
 export { z };
+
+/** A string's length as JSON Schema counts it: in Unicode code points, not UTF-16 code units. */
+export function charLength(value: string): number {
+  let count = 0;
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++; // a surrogate pair is one character
+    }
+    count++;
+  }
+  return count;
+}
+
+/**
+ * A string bounded in characters (code points), exactly as its OpenAPI minLength /
+ * maxLength say. `trim`: the value must contain a non-space character (documented
+ * as a pattern) and is stored trimmed; the bounds apply to what was sent.
+ */
+export function text(bounds: { min?: number; max: number; trim?: boolean }) {
+  const min = bounds.min ?? 0;
+  const pattern = bounds.trim && min > 0 ? '\\S' : undefined;
+  const checked = z
+    .string()
+    .superRefine((value, ctx) => {
+      const length = charLength(value);
+      if (length < min) ctx.addIssue({ code: z.ZodIssueCode.too_small, minimum: min, type: 'string', inclusive: true, message: `use at least ${min} characters` });
+      if (length > bounds.max) ctx.addIssue({ code: z.ZodIssueCode.too_big, maximum: bounds.max, type: 'string', inclusive: true, message: `use at most ${bounds.max} characters` });
+      if (pattern && !/\S/.test(value)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must not be blank' });
+    })
+    .openapi({ minLength: min > 0 ? min : undefined, maxLength: bounds.max, pattern });
+  return bounds.trim ? checked.transform((value) => value.trim()) : checked;
+}
+
+/** The email addresses accepted, as one pattern the server checks and the OpenAPI document states. */
+export const EMAIL_PATTERN = "^[A-Za-z0-9_'+-]+(\\.[A-Za-z0-9_'+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$";
+const emailRegex = new RegExp(EMAIL_PATTERN);
+
+/** An email address (stored lower-case). */
+export const email = () =>
+  z
+    .string()
+    .max(254)
+    .regex(emailRegex, 'must be an email address like name@example.com')
+    .openapi({ format: 'email', pattern: EMAIL_PATTERN, maxLength: 254, example: 'ada@example.com' })
+    .transform((value) => value.toLowerCase());
+
+/** A point in time: a Date in code, an RFC 3339 string on the wire. */
+export const timestamp = () => z.date().openapi({ type: 'string', format: 'date-time', example: '2026-11-28T09:30:00.000Z' });

@@ -29,11 +29,12 @@ export function registerAccountRoutes(
   route({
     method: 'post',
     path: '/v1/auth/signup',
+    operationId: 'signUp',
     summary: 'Create an account and start a session',
     tags: ['accounts'],
     access: 'public',
     body: SignupBody,
-    responses: { 201: UserEnvelope },
+    responses: { 201: { schema: UserEnvelope, description: 'Signed up and signed in', headers: { 'Set-Cookie': { description: 'the session cookie `sid` (HttpOnly) and the readable `csrf_token` cookie', schema: { type: 'string' } } } } },
     rateLimit: options.signupLimiter,
     errors: ['email_taken'],
     handler: async ({ req, res, body }) => {
@@ -46,11 +47,12 @@ export function registerAccountRoutes(
   route({
     method: 'post',
     path: '/v1/auth/login',
+    operationId: 'logIn',
     summary: 'Log in with email and password',
     tags: ['accounts'],
     access: 'public',
     body: LoginBody,
-    responses: { 200: UserEnvelope },
+    responses: { 200: { schema: UserEnvelope, description: 'Signed in', headers: { 'Set-Cookie': { description: 'the session cookie `sid` (HttpOnly) and the readable `csrf_token` cookie', schema: { type: 'string' } } } } },
     rateLimit: options.loginLimiter,
     errors: ['invalid_credentials'],
     handler: async ({ req, res, body }) => {
@@ -63,10 +65,13 @@ export function registerAccountRoutes(
   route({
     method: 'post',
     path: '/v1/auth/logout',
+    operationId: 'logOut',
     summary: 'End the current session (revoked server-side) and clear its cookies',
     tags: ['accounts'],
     access: 'optional',
-    responses: { 204: null },
+    responses: {
+      204: { schema: null, description: 'Signed out', headers: { 'Set-Cookie': { description: 'clears `sid` and `csrf_token`', schema: { type: 'string' } } } },
+    },
     handler: async ({ req, res, principal }) => {
       if (principal?.sessionId) await accounts.logout(principal.sessionId);
       clearSessionCookies(res, secure(req));
@@ -77,6 +82,7 @@ export function registerAccountRoutes(
   route({
     method: 'post',
     path: '/v1/auth/tokens',
+    operationId: 'createApiToken',
     summary: 'Create a personal API token (shown once)',
     tags: ['accounts'],
     access: 'user',
@@ -88,6 +94,7 @@ export function registerAccountRoutes(
   route({
     method: 'get',
     path: '/v1/auth/tokens',
+    operationId: 'listApiTokens',
     summary: 'List your active API tokens (never the token itself)',
     tags: ['accounts'],
     access: 'user',
@@ -101,6 +108,7 @@ export function registerAccountRoutes(
   route({
     method: 'delete',
     path: '/v1/auth/tokens/:id',
+    operationId: 'revokeApiToken',
     summary: 'Revoke one of your API tokens',
     tags: ['accounts'],
     access: 'user',
@@ -116,6 +124,7 @@ export function registerAccountRoutes(
   route({
     method: 'get',
     path: '/v1/me',
+    operationId: 'getMe',
     summary: 'Your profile',
     tags: ['accounts'],
     access: 'user',
@@ -126,6 +135,7 @@ export function registerAccountRoutes(
   route({
     method: 'patch',
     path: '/v1/me',
+    operationId: 'updateMe',
     summary: 'Correct your profile (rectification)',
     tags: ['accounts'],
     access: 'user',
@@ -143,6 +153,7 @@ export function registerAccountRoutes(
   route({
     method: 'put',
     path: '/v1/me/consents',
+    operationId: 'setConsents',
     summary: 'Give or withdraw marketing consent',
     tags: ['accounts'],
     access: 'user',
@@ -157,6 +168,7 @@ export function registerAccountRoutes(
   route({
     method: 'put',
     path: '/v1/me/cookie-preferences',
+    operationId: 'setCookiePreferences',
     summary: 'Allow or refuse analytics cookies (only the essential session cookie is set by default)',
     tags: ['accounts'],
     access: 'user',

@@ -1,7 +1,7 @@
-import { z } from '../zod';
+import { z, text, timestamp, email as emailField } from '../zod';
 
-const email = z.string().trim().toLowerCase().email().max(254);
-const name = z.string().trim().min(1).max(100);
+const email = emailField();
+const name = text({ min: 1, max: 100, trim: true });
 const avatarUrl = z
   .string()
   .url()
@@ -12,20 +12,20 @@ export const SignupBody = z
   .object({
     name,
     email,
-    password: z.string().min(10, 'use at least 10 characters').max(200),
+    password: text({ min: 10, max: 200 }),
     avatarUrl: avatarUrl.optional(),
     marketingConsent: z.boolean().optional(),
   })
   .strict()
-  .openapi('SignupRequest');
+  .openapi('SignupRequest', { example: { name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery staple' } });
 
-export const LoginBody = z.object({ email, password: z.string().min(1).max(200) }).strict().openapi('LoginRequest');
+export const LoginBody = z.object({ email, password: text({ min: 1, max: 200 }) }).strict().openapi('LoginRequest', { example: { email: 'ada@example.com', password: 'correct horse battery staple' } });
 
 export const UpdateMeBody = z
   .object({ name: name.optional(), email: email.optional(), avatarUrl: avatarUrl.nullable().optional() })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field to change')
-  .openapi('UpdateMeRequest');
+  .openapi('UpdateMeRequest', { minProperties: 1 });
 
 export const User = z
   .object({
@@ -34,7 +34,7 @@ export const User = z
     email: z.string(),
     avatarUrl: z.string().nullable(),
     roles: z.array(z.string()),
-    createdAt: z.date(),
+    createdAt: timestamp(),
     consents: z.object({ marketing: z.boolean() }),
     cookiePreferences: z.object({ analytics: z.boolean() }),
   })
@@ -45,8 +45,8 @@ export const UserEnvelope = z.object({ user: User, csrfToken: z.string().optiona
 export const ConsentsBody = z.object({ marketing: z.boolean() }).strict().openapi('Consents');
 export const CookiePreferencesBody = z.object({ analytics: z.boolean() }).strict().openapi('CookiePreferences');
 
-export const CreateTokenBody = z.object({ name: z.string().trim().min(1).max(100) }).strict();
-export const CreatedToken = z.object({ id: z.string().uuid(), name: z.string(), token: z.string(), createdAt: z.date() });
+export const CreateTokenBody = z.object({ name: text({ min: 1, max: 100, trim: true }) }).strict();
+export const CreatedToken = z.object({ id: z.string().uuid(), name: z.string(), token: z.string(), createdAt: timestamp() });
 export const TokenSummary = z
-  .object({ id: z.string().uuid(), name: z.string(), createdAt: z.date(), lastUsedAt: z.date().nullable() })
+  .object({ id: z.string().uuid(), name: z.string(), createdAt: timestamp(), lastUsedAt: timestamp().nullable() })
   .openapi('ApiToken');

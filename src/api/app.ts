@@ -106,6 +106,7 @@ export function createApp(deps: ApiDeps): Express {
     createAdjustmentService(prisma, ledger),
   );
 
+  route.finish();
   app.use(router);
   app.use((req, _res, next) => next(new DomainError('route_not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));

@@ -5,7 +5,7 @@
 //   - shapes the response through its zod schema (unknown fields stripped,
 //     so an encrypted column or a hash can never leak by accident).
 import type { Request, RequestHandler, Response, Router } from 'express';
-import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { ZodTypeAny } from 'zod';
 import { z } from '../zod';
 import { forbidden, HTTP_STATUS, unauthenticated } from './errors';
@@ -36,10 +36,26 @@ export interface Reply<S extends number = number> {
   headers?: Record<string, string>;
 }
 
+/** A response header as the OpenAPI document shows it. */
+interface HeaderDoc {
+  description: string;
+  schema: { type: 'string' | 'integer'; format?: string };
+}
+
+/** A success response: its schema (`null`: no body), and optionally what it means, its headers and content type. */
+export type ResponseSpec =
+  | ZodTypeAny
+  | null
+  | { schema: ZodTypeAny | null; description?: string; headers?: Record<string, HeaderDoc>; contentType?: string };
+
 export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends ZodTypeAny, A extends Access> {
   method: Method;
   path: string;
+  /** A stable name clients' generated code uses for this operation. */
+  operationId: string;
   summary: string;
+  /** Longer explanation; the document adds who may call the route. */
+  description?: string;
   tags: string[];
   access: A;
   params?: P;
@@ -47,8 +63,12 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends Z
   body?: B;
   /** The handler reads req.body as the raw bytes (webhooks whose signature covers them); `body` then only documents it. */
   rawBody?: boolean;
-  /** Response schemas by status; `null` means no body (e.g. 204). */
-  responses: Record<number, ZodTypeAny | null>;
+  /** Request headers the handler reads, documented as parameters (Idempotency-Key has its own field). */
+  headers?: Record<string, { description: string; required?: boolean }>;
+  /** The route honours (or requires) an Idempotency-Key header; the handler receives it as `idempotencyKey`. */
+  idempotencyKey?: 'optional' | 'required';
+  /** Success responses by status. */
+  responses: Record<number, ResponseSpec>;
   /**
    * Error codes from the catalog (src/errors.ts) this route's handler may answer with; the codes
    * every route of its kind may answer (validation, authentication, body parsing, rate limit) are added.
@@ -56,10 +76,87 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends Z
   errors?: readonly ErrorCode[];
   /** A rate limiter (src/api/rate-limit.ts) run before the handler; its 429 is documented. */
   rateLimit?: RequestHandler;
-  handler: (ctx: HandlerContext<z.infer<P>, z.infer<Q>, z.infer<B>, A>) => Promise<Reply>;
+  handler: (ctx: HandlerContext<z.infer<P>, z.infer<Q>, z.infer<B>, A> & { idempotencyKey: string | undefined }) => Promise<Reply>;
 }
 
 const emptyStrict = z.object({}).strict();
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted: the work continues in the background', 204: 'Done; no body' };
+
+const RATE_LIMIT_HEADERS: Record<string, HeaderDoc> = {
+  'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer' } },
+  RateLimit: { description: 'remaining requests and seconds until the window resets (IETF draft 7)', schema: { type: 'string' } },
+  'RateLimit-Policy': { description: 'the limit and its window (IETF draft 7)', schema: { type: 'string' } },
+};
+
+function accessSentence(access: Access): string {
+  if (access === 'public') return 'Public: no sign-in needed (a Bearer token, if sent, must be valid).';
+  if (access === 'optional') return 'Public; a signed-in caller (Bearer token or session cookie) may see more.';
+  if (access === 'user') return 'Needs a signed-in user: a Bearer token (`Authorization: Bearer stl_...`) or the session cookie.';
+  return `Needs one of the roles: ${access.join(', ')}.`;
+}
+
+/** Registers the route's operation in the OpenAPI document. */
+function registerOperation(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject, AnyObject, ZodTypeAny, Access>) {
+  const responses: RouteConfig['responses'] = {};
+  for (const [status, declared] of Object.entries(spec.responses)) {
+    const response = declared === null || declared instanceof z.ZodType ? { schema: declared } : declared;
+    const content = response.schema ? { [response.contentType ?? 'application/json']: { schema: response.schema } } : undefined;
+    responses[status] = {
+      description: response.description ?? SUCCESS_DESCRIPTIONS[Number(status)] ?? 'OK',
+      ...(response.headers ? { headers: response.headers as ResponseConfig['headers'] } : {}),
+      ...(content ? { content } : {}),
+    };
+  }
+  for (const [status, codes] of Object.entries(errorsByStatus(spec))) {
+    responses[status] = {
+      description: codes.map((code) => `\`${code}\`: ${ERROR_CATALOG[code]}`).join('; '),
+      ...(Number(status) === 429 ? { headers: RATE_LIMIT_HEADERS as ResponseConfig['headers'] } : {}),
+      content: { 'application/json': { schema: ErrorBody } },
+    };
+  }
+  const headerParams: Record<string, { description: string; required: boolean }> = {};
+  if (spec.idempotencyKey) {
+    headerParams['Idempotency-Key'] = {
+      description: `1 to 255 visible ASCII characters; the same key with the same request returns the first result${spec.idempotencyKey === 'required' ? ' (required)' : ''}`,
+      required: spec.idempotencyKey === 'required',
+    };
+  }
+  for (const [name, header] of Object.entries(spec.headers ?? {})) headerParams[name] = { description: header.description, required: header.required ?? false };
+  if (spec.method !== 'get') {
+    headerParams['X-CSRF-Token'] = { description: 'required when authenticated by the session cookie: the value of the csrf_token cookie', required: false };
+  }
+  const headers = Object.keys(headerParams).length
+    ? z.object(
+        Object.fromEntries(
+          Object.entries(headerParams).map(([name, h]) => {
+            const schema = z.string().openapi({ description: h.description });
+            return [name, h.required ? schema : schema.optional()];
+          }),
+        ),
+      )
+    : undefined;
+  const open = spec.access === 'public' || spec.access === 'optional';
+  registry.registerPath({
+    method: spec.method,
+    path: spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
+    operationId: spec.operationId,
+    summary: spec.summary,
+    description: [spec.description ?? spec.summary, accessSentence(spec.access)].join('\n\n'),
+    tags: spec.tags,
+    // `{}` first: a public route is open to anyone; a credential, when sent, is still checked.
+    security: open ? [{}, { bearer: [] }, { session: [] }] : [{ bearer: [] }, { session: [] }],
+    request: {
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.query ? { query: spec.query } : {}),
+      ...(headers ? { headers } : {}),
+      ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
+    },
+    responses,
+  });
+}
 
 export function defineRoute<
   P extends AnyObject = typeof emptyStrict,
@@ -67,32 +164,7 @@ export function defineRoute<
   B extends ZodTypeAny = z.ZodUndefined,
   A extends Access = Access,
 >(router: Router, registry: OpenAPIRegistry, spec: RouteSpec<P, Q, B, A>): void {
-  const openapiPath = spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-  const responses: RouteConfig['responses'] = {};
-  for (const [status, schema] of Object.entries(spec.responses)) {
-    responses[status] = schema
-      ? { description: 'OK', content: { 'application/json': { schema } } }
-      : { description: 'No content' };
-  }
-  for (const [status, codes] of Object.entries(errorsByStatus(spec))) {
-    responses[status] = {
-      description: codes.map((code) => `\`${code}\`: ${ERROR_CATALOG[code]}`).join('; '),
-      content: { 'application/json': { schema: ErrorBody } },
-    };
-  }
-  registry.registerPath({
-    method: spec.method,
-    path: openapiPath,
-    summary: spec.summary,
-    tags: spec.tags,
-    security: spec.access === 'public' ? [] : [{ bearer: [] }, { session: [] }],
-    request: {
-      ...(spec.params ? { params: spec.params } : {}),
-      ...(spec.query ? { query: spec.query } : {}),
-      ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : {}),
-    },
-    responses,
-  });
+  registerOperation(registry, spec as unknown as RouteSpec<AnyObject, AnyObject, ZodTypeAny, Access>);
 
   const paramsSchema = spec.params ?? emptyStrict;
   const querySchema = spec.query ?? emptyStrict;
@@ -110,11 +182,21 @@ export function defineRoute<
     }
     const params = paramsSchema.parse(req.params);
     const query = querySchema.parse(req.query);
+    let idempotencyKey: string | undefined;
+    if (spec.idempotencyKey) {
+      idempotencyKey = req.header('idempotency-key');
+      if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw new DomainError('invalid_idempotency_key');
+      if (idempotencyKey === undefined && spec.idempotencyKey === 'required') {
+        throw new DomainError('idempotency_key_required', 'send an Idempotency-Key header, so a retried request is applied once');
+      }
+    }
     let body: unknown = undefined;
     if (spec.rawBody) {
       if (!Buffer.isBuffer(req.body)) throw new DomainError('malformed_body', 'expected a raw request body');
       body = req.body;
     } else if (spec.body) {
+      const sent = req.headers['content-type'] !== undefined || (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined;
+      if (!sent) throw new DomainError('body_required', 'this route needs a JSON body');
       if (!req.is('application/json')) {
         throw new DomainError('unsupported_media_type', 'send the body as application/json');
       }
@@ -122,15 +204,16 @@ export function defineRoute<
     } else if (req.headers['content-length'] && req.headers['content-length'] !== '0') {
       throw new DomainError('unexpected_body', 'this route takes no request body');
     }
-    const reply = await spec.handler({ req, res, params, query, body, principal } as HandlerContext<
+    const reply = await spec.handler({ req, res, params, query, body, principal, idempotencyKey } as HandlerContext<
       z.infer<P>,
       z.infer<Q>,
       z.infer<B>,
       A
-    >);
+    > & { idempotencyKey: string | undefined });
     if (res.headersSent) return; // the handler streamed a non-JSON answer itself (e.g. /metrics)
-    const schema = spec.responses[reply.status];
-    if (schema === undefined) throw new Error(`route ${spec.method.toUpperCase()} ${spec.path} answered undeclared status ${reply.status}`);
+    const declared = spec.responses[reply.status];
+    if (declared === undefined) throw new Error(`route ${spec.method.toUpperCase()} ${spec.path} answered undeclared status ${reply.status}`);
+    const schema = declared === null || declared instanceof z.ZodType ? declared : declared.schema;
     for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
     if (schema === null) {
       res.status(reply.status).end();
@@ -141,10 +224,15 @@ export function defineRoute<
 }
 
 /** Every error code a route may answer with, grouped by HTTP status. */
-export function errorsByStatus(spec: Pick<RouteSpec<AnyObject, AnyObject, ZodTypeAny, Access>, 'access' | 'body' | 'errors' | 'params' | 'query' | 'rateLimit' | 'rawBody' | 'method'>) {
+export function errorsByStatus(
+  spec: Pick<RouteSpec<AnyObject, AnyObject, ZodTypeAny, Access>, 'access' | 'body' | 'errors' | 'params' | 'query' | 'rateLimit' | 'rawBody' | 'method' | 'idempotencyKey'>,
+) {
   const codes = new Set<ErrorCode>(spec.errors ?? []);
-  if (spec.params || spec.query || spec.body) codes.add('validation_failed');
-  if (spec.body && !spec.rawBody) for (const code of ['malformed_json', 'payload_too_large', 'unsupported_media_type'] as const) codes.add(code);
+  if (spec.params || spec.query || (spec.body && !spec.rawBody)) codes.add('validation_failed');
+  if (spec.body && !spec.rawBody) for (const code of ['body_required', 'malformed_json', 'payload_too_large', 'unsupported_media_type'] as const) codes.add(code);
+  if (!spec.body && spec.method !== 'get') codes.add('unexpected_body');
+  if (spec.idempotencyKey) codes.add('invalid_idempotency_key');
+  if (spec.idempotencyKey === 'required') codes.add('idempotency_key_required');
   codes.add('invalid_token'); // a bad Bearer token is refused on every route, public ones included
   if (spec.access !== 'public' && spec.access !== 'optional') codes.add('unauthenticated');
   if (spec.method !== 'get') codes.add('csrf_token_invalid'); // a session cookie without X-CSRF-Token, on any unsafe request

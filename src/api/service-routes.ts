@@ -30,6 +30,7 @@ export function registerServiceRoutes(route: RouteRegistrar, deps: ApiDeps) {
   route({
     method: 'get',
     path: '/healthz',
+    operationId: 'getLiveness',
     summary: 'Liveness: 200 while the process runs',
     tags: ['service'],
     access: 'public',
@@ -40,10 +41,14 @@ export function registerServiceRoutes(route: RouteRegistrar, deps: ApiDeps) {
   route({
     method: 'get',
     path: '/readyz',
+    operationId: 'getReadiness',
     summary: 'Readiness: 200 when Postgres and Temporal answer, else 503',
     tags: ['service'],
     access: 'public',
-    responses: { 200: ReadyBody, 503: NotReadyBody },
+    responses: {
+      200: { schema: ReadyBody, description: 'Ready: Postgres and Temporal answer' },
+      503: { schema: NotReadyBody, description: 'Not ready: a dependency does not answer (details says which)' },
+    },
     handler: async () => {
       const [postgres, temporal] = await Promise.allSettled([
         withTimeout(deps.prisma.$queryRaw`SELECT 1`, 2000),
@@ -59,10 +64,11 @@ export function registerServiceRoutes(route: RouteRegistrar, deps: ApiDeps) {
   route({
     method: 'get',
     path: '/metrics',
+    operationId: 'getMetrics',
     summary: 'Prometheus metrics (operators: admin role)',
     tags: ['service'],
     access: OPERATOR_ROLES,
-    responses: { 200: z.string() },
+    responses: { 200: { schema: z.string(), contentType: 'text/plain; version=0.0.4', description: 'Metrics in the Prometheus text format' } },
     handler: async ({ res }) => {
       // Text exposition format, not JSON: answer directly.
       res.setHeader('Content-Type', deps.metricsRegistry.contentType);
@@ -88,6 +94,7 @@ export function registerServiceRoutes(route: RouteRegistrar, deps: ApiDeps) {
     route({
       method: 'post',
       path: `/codec/${direction}`,
+      operationId: `${direction}Payloads`,
       summary: `Temporal Web UI codec server: ${direction} payloads (operators: admin role)`,
       tags: ['service'],
       access: OPERATOR_ROLES,

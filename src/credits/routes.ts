@@ -2,11 +2,9 @@
 // its webhook, and operators' adjustments.
 import { z } from '../zod';
 import type { RouteRegistrar } from '../api/router';
-import { idempotencyKeyOf } from '../api/params';
 import { pageOf, pageQuery, readPage } from '../pagination';
 import type { CreditsService } from './service';
 import type { AdjustmentService } from './adjustments';
-import { DomainError } from '../errors';
 import { AdjustmentBody, Adjustment, Balance, Checkout, CheckoutBody, Entry, Package, StripeEvent, WebhookReceipt } from './schemas';
 import { adjustmentView, ledgerEntryView } from './views';
 
@@ -14,15 +12,16 @@ export function registerCreditRoutes(route: RouteRegistrar, credits: CreditsServ
   route({
     method: 'post',
     path: '/v1/admin/credit-adjustments',
+    operationId: 'adjustCredits',
     summary: 'Add or take back credits without Stripe, with a reason (admin; Idempotency-Key required)',
     tags: ['staff'],
     access: ['admin'],
     body: AdjustmentBody,
-    responses: { 200: Adjustment, 201: Adjustment },
-    errors: ['idempotency_key_required', 'invalid_idempotency_key', 'not_found', 'adjustment_exceeds_balance', 'idempotency_key_reused'],
-    handler: async ({ req, principal, body }) => {
-      const key = idempotencyKeyOf(req);
-      if (!key) throw new DomainError('idempotency_key_required', 'send an Idempotency-Key header, so a retried adjustment is applied once');
+    idempotencyKey: 'required',
+    responses: { 200: { schema: Adjustment, description: 'Already applied with this Idempotency-Key' }, 201: Adjustment },
+    errors: ['not_found', 'adjustment_exceeds_balance', 'idempotency_key_reused'],
+    handler: async ({ principal, body, idempotencyKey }) => {
+      const key = idempotencyKey as string;
       const operator = `user:${principal.userId}`;
       const { adjustment, created, balance } = await adjustments.adjust(body.userId, {
         credits: body.credits,
@@ -37,6 +36,7 @@ export function registerCreditRoutes(route: RouteRegistrar, credits: CreditsServ
   route({
     method: 'get',
     path: '/v1/credits',
+    operationId: 'getCreditBalance',
     summary: 'Your balance: available and reserved credits',
     tags: ['credits'],
     access: 'user',
@@ -47,6 +47,7 @@ export function registerCreditRoutes(route: RouteRegistrar, credits: CreditsServ
   route({
     method: 'get',
     path: '/v1/credits/transactions',
+    operationId: 'listCreditTransactions',
     summary: 'Your ledger entries, newest first',
     tags: ['credits'],
     access: 'user',
@@ -65,6 +66,7 @@ export function registerCreditRoutes(route: RouteRegistrar, credits: CreditsServ
   route({
     method: 'get',
     path: '/v1/credits/packages',
+    operationId: 'listCreditPackages',
     summary: 'Credit packages for sale (a short fixed list: a plain array, not paginated)',
     tags: ['credits'],
     access: 'public',
@@ -75,26 +77,29 @@ export function registerCreditRoutes(route: RouteRegistrar, credits: CreditsServ
   route({
     method: 'post',
     path: '/v1/credits/checkout',
+    operationId: 'startCheckout',
     summary: 'Start a Stripe Checkout for a package (honours Idempotency-Key)',
     tags: ['credits'],
     access: 'user',
     body: CheckoutBody,
     responses: { 201: Checkout },
-    errors: ['package_not_found', 'invalid_idempotency_key', 'idempotency_key_reused', 'payments_unavailable', 'payment_provider_error'],
-    handler: async ({ req, principal, body }) => {
-      const key = idempotencyKeyOf(req);
-      return { status: 201, body: await credits.createCheckout(principal.userId, body.packageId, key) };
+    idempotencyKey: 'optional',
+    errors: ['package_not_found', 'idempotency_key_reused', 'payments_unavailable', 'payment_provider_error'],
+    handler: async ({ principal, body, idempotencyKey }) => {
+      return { status: 201, body: await credits.createCheckout(principal.userId, body.packageId, idempotencyKey) };
     },
   });
 
   route({
     method: 'post',
     path: '/v1/webhooks/stripe',
+    operationId: 'receiveStripeEvent',
     summary: 'Stripe events (raw body, Stripe-Signature verified)',
     tags: ['credits'],
     access: 'public',
     rawBody: true,
     body: StripeEvent,
+    headers: { 'Stripe-Signature': { description: "Stripe's signature of the exact body bytes (t=...,v1=...)", required: true } },
     responses: { 200: WebhookReceipt },
     errors: ['invalid_signature', 'malformed_json', 'malformed_body', 'payload_too_large', 'malformed_event', 'payments_unavailable'],
     handler: async ({ req, body }) => ({

@@ -1,5 +1,5 @@
 // Request and response shapes of the credits routes.
-import { z } from '../zod';
+import { z, text, timestamp } from '../zod';
 
 export const Balance = z.object({ available: z.number().int(), reserved: z.number().int(), underReview: z.boolean() }).openapi('CreditBalance');
 export const Package = z.object({ id: z.string(), credits: z.number().int(), priceCents: z.number().int(), currency: z.string() }).openapi('CreditPackage');
@@ -12,10 +12,10 @@ export const Entry = z
     shortfall: z.number().int().optional().openapi({ description: 'credits a refund or dispute could not take back' }),
     toolId: z.string().uuid().nullable(),
     executionId: z.string().uuid().nullable(),
-    createdAt: z.date(),
+    createdAt: timestamp(),
   })
   .openapi('LedgerEntry');
-export const CheckoutBody = z.object({ packageId: z.string().min(1).max(40) }).strict().openapi('CheckoutRequest');
+export const CheckoutBody = z.object({ packageId: text({ min: 1, max: 40 }) }).strict().openapi('CheckoutRequest', { example: { packageId: 'starter' } });
 export const AdjustmentBody = z
   .object({
     userId: z.string().uuid(),
@@ -26,7 +26,7 @@ export const AdjustmentBody = z
       .max(1_000_000)
       .refine((n) => n !== 0, 'an adjustment moves at least one credit')
       .openapi({ description: 'credits to add (negative: to take back; never below a zero balance)' }),
-    reason: z.string().trim().min(3).max(500),
+    reason: text({ min: 3, max: 500, trim: true }),
   })
   .strict()
   .openapi('CreditAdjustmentRequest');
@@ -37,7 +37,7 @@ export const Adjustment = z
     credits: z.number().int(),
     reason: z.string(),
     operator: z.string(),
-    createdAt: z.date(),
+    createdAt: timestamp(),
     balance: z.object({ available: z.number().int(), reserved: z.number().int() }),
   })
   .openapi('CreditAdjustment');

@@ -2,7 +2,7 @@
 // short), list, read, and early deletion of a run's content.
 import type { RequestHandler } from 'express';
 import type { RouteRegistrar } from '../api/router';
-import { idParams, idempotencyKeyOf } from '../api/params';
+import { idParams } from '../api/params';
 import type { Keyring } from '../crypto/keyring';
 import { pageOf, pageQuery, readPage } from '../pagination';
 import type { ExecutionService } from './service';
@@ -15,18 +15,26 @@ export function registerExecutionRoutes(route: RouteRegistrar, executions: Execu
   route({
     method: 'post',
     path: '/v1/tools/:id/executions',
+    operationId: 'startExecution',
     summary: 'Run a tool: 202 while it runs, 200 with the output if it finished within waitSeconds (honours Idempotency-Key)',
     tags: ['executions'],
     access: 'user',
     params: idParams,
     body: StartBody,
-    responses: { 200: Execution, 202: Started },
+    idempotencyKey: 'optional',
+    responses: {
+      200: { schema: Execution, description: 'The run finished within waitSeconds: its output' },
+      202: {
+        schema: Started,
+        description: 'The run is admitted (credits held) and running; poll its Location',
+        headers: { Location: { description: 'the run: /v1/executions/{id}', schema: { type: 'string' } } },
+      },
+    },
     rateLimit: startLimiter,
     errors: [
       'insufficient_credits',
       'account_under_review',
       'not_found',
-      'invalid_idempotency_key',
       'idempotency_key_reused',
       'invalid_inputs',
       'provider_key_required',
@@ -35,9 +43,8 @@ export function registerExecutionRoutes(route: RouteRegistrar, executions: Execu
       'model_not_priced',
       'too_many_running',
     ],
-    handler: async ({ req, principal, params, body }) => {
-      const key = idempotencyKeyOf(req);
-      const execution = await executions.start(principal.userId, params.id, body, key);
+    handler: async ({ principal, params, body, idempotencyKey }) => {
+      const execution = await executions.start(principal.userId, params.id, body, idempotencyKey);
       const finished = execution.status === 'succeeded' || execution.status === 'failed';
       if (finished && body.waitSeconds) return { status: 200, body: executionView(keyring, execution) };
       return { status: 202, body: { id: execution.id, status: execution.status }, headers: { Location: `/v1/executions/${execution.id}` } };
@@ -47,6 +54,7 @@ export function registerExecutionRoutes(route: RouteRegistrar, executions: Execu
   route({
     method: 'get',
     path: '/v1/executions',
+    operationId: 'listExecutions',
     summary: 'Your runs, newest first',
     tags: ['executions'],
     access: 'user',
@@ -61,6 +69,7 @@ export function registerExecutionRoutes(route: RouteRegistrar, executions: Execu
   route({
     method: 'get',
     path: '/v1/executions/:id',
+    operationId: 'getExecution',
     summary: 'One of your runs, with its inputs and output',
     tags: ['executions'],
     access: 'user',
@@ -75,6 +84,7 @@ function registerExecutionDeletion(route: RouteRegistrar, executions: ExecutionS
   route({
     method: 'delete',
     path: '/v1/executions/:id',
+    operationId: 'deleteExecutionData',
     summary: 'Delete a finished run\'s inputs and output now, before their expiry',
     tags: ['executions'],
     access: 'user',

@@ -1,5 +1,5 @@
 // Request and response shapes of the executions routes (they also make the OpenAPI document).
-import { z } from '../zod';
+import { z, timestamp } from '../zod';
 
 export const StartBody = z
   .object({
@@ -8,7 +8,7 @@ export const StartBody = z
     waitSeconds: z.number().int().min(0).max(60).optional().openapi({ description: 'wait up to this long and answer 200 with the output if the run finished' }),
   })
   .strict()
-  .openapi('StartExecutionRequest');
+  .openapi('StartExecutionRequest', { example: { inputs: { topic: 'autumn rain' }, waitSeconds: 20 } });
 
 const Status = z.enum(['pending', 'running', 'succeeded', 'failed']);
 const Summary = {
@@ -16,13 +16,30 @@ const Summary = {
   toolId: z.string().uuid(),
   status: Status,
   costCredits: z.number().int().nullable(),
-  createdAt: z.date(),
-  finishedAt: z.date().nullable(),
-  expiresAt: z.date(),
-  purgedAt: z.date().nullable().openapi({ description: 'set once inputs and output were destroyed (expiry or deletion); content is then null' }),
+  createdAt: timestamp(),
+  finishedAt: timestamp().nullable(),
+  expiresAt: timestamp(),
+  purgedAt: timestamp().nullable().openapi({ description: 'set once inputs and output were destroyed (expiry or deletion); content is then null' }),
   usage: z.object({ promptTokens: z.number().int(), completionTokens: z.number().int() }).nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 };
 export const ExecutionSummary = z.object(Summary).openapi('ExecutionSummary');
-export const Execution = z.object({ ...Summary, inputs: z.unknown(), output: z.string().nullable() }).openapi('Execution');
+export const Execution = z
+  .object({ ...Summary, inputs: z.unknown(), output: z.string().nullable() })
+  .openapi('Execution', {
+    example: {
+      id: '0f8b7a52-3a57-4c1e-9d0e-2b6f4c1a9e01',
+      toolId: '5d1c2b9e-8f0a-4e53-a1c7-6e2f9b3d4a10',
+      status: 'succeeded',
+      costCredits: 1,
+      createdAt: new Date('2026-11-28T09:30:00.000Z'),
+      finishedAt: new Date('2026-11-28T09:30:01.200Z'),
+      expiresAt: new Date('2027-02-26T09:30:00.000Z'),
+      purgedAt: null,
+      usage: { promptTokens: 12, completionTokens: 17 },
+      error: null,
+      inputs: { topic: 'autumn rain' },
+      output: 'Cold drops on the eaves / ...',
+    },
+  });
 export const Started = z.object({ id: z.string().uuid(), status: Status }).openapi('StartedExecution');

@@ -9,6 +9,7 @@ export function registerProviderKeyRoutes(route: RouteRegistrar, keys: ProviderK
   route({
     method: 'post',
     path: '/v1/me/provider-keys',
+    operationId: 'addProviderKey',
     summary: 'Store your own model API key (BYOM); only a masked form is ever shown again',
     tags: ['provider keys'],
     access: 'user',
@@ -20,6 +21,7 @@ export function registerProviderKeyRoutes(route: RouteRegistrar, keys: ProviderK
   route({
     method: 'get',
     path: '/v1/me/provider-keys',
+    operationId: 'listProviderKeys',
     summary: 'Your provider keys, masked',
     tags: ['provider keys'],
     access: 'user',
@@ -33,6 +35,7 @@ export function registerProviderKeyRoutes(route: RouteRegistrar, keys: ProviderK
   route({
     method: 'delete',
     path: '/v1/me/provider-keys/:id',
+    operationId: 'deleteProviderKey',
     summary: 'Delete a provider key (its ciphertext is destroyed)',
     tags: ['provider keys'],
     access: 'user',

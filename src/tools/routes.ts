@@ -9,6 +9,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
   route({
     method: 'post',
     path: '/v1/tools',
+    operationId: 'createTool',
     summary: 'Publish a tool (every user may create tools)',
     tags: ['tools'],
     access: 'user',
@@ -24,6 +25,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
   route({
     method: 'get',
     path: '/v1/tools',
+    operationId: 'listTools',
     summary: 'Browse tools (public view: never the prompt, except your own)',
     tags: ['tools'],
     access: 'optional',
@@ -42,6 +44,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
   route({
     method: 'get',
     path: '/v1/tools/:id',
+    operationId: 'getTool',
     summary: 'One tool (the prompt only for its creator)',
     tags: ['tools'],
     access: 'optional',
@@ -57,6 +60,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
   route({
     method: 'patch',
     path: '/v1/tools/:id',
+    operationId: 'updateTool',
     summary: 'Change your tool',
     tags: ['tools'],
     access: 'user',
@@ -73,6 +77,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
   route({
     method: 'delete',
     path: '/v1/tools/:id',
+    operationId: 'deleteTool',
     summary: 'Delete your tool; its prompt is destroyed at once',
     tags: ['tools'],
     access: 'user',

@@ -1,4 +1,4 @@
-import { z } from '../zod';
+import { z, text, timestamp } from '../zod';
 import { DEFAULT_MODEL_PRICES } from './models';
 import { pageQuery } from '../pagination';
 import { InputSchemaSchema, StoredInputSchema } from './input-schema';
@@ -6,9 +6,9 @@ import { InputSchemaSchema, StoredInputSchema } from './input-schema';
 const modelNames = Object.keys(DEFAULT_MODEL_PRICES) as [string, ...string[]];
 
 const toolFields = {
-  name: z.string().trim().min(1).max(100),
-  description: z.string().trim().max(2000),
-  prompt: z.string().min(1).max(20_000),
+  name: text({ min: 1, max: 100, trim: true }),
+  description: text({ max: 2000, trim: true }),
+  prompt: text({ min: 1, max: 20_000 }),
   inputSchema: InputSchemaSchema,
   model: z.enum(modelNames),
   priceCredits: z
@@ -23,13 +23,22 @@ const toolFields = {
     .openapi({ description: "runs only with the user's own provider key (BYOM); may then be priced below the model cost" }),
 };
 
-export const CreateToolBody = z.object(toolFields).strict().openapi('CreateToolRequest');
+const TOOL_EXAMPLE = {
+  name: 'Haiku writer',
+  description: 'A haiku about any topic',
+  prompt: 'Write a haiku about {{topic}}.',
+  inputSchema: { type: 'object' as const, properties: { topic: { type: 'string' as const, minLength: 1, maxLength: 200 } }, required: ['topic'] },
+  model: 'gpt-4o-mini',
+  priceCredits: 10,
+};
+
+export const CreateToolBody = z.object(toolFields).strict().openapi('CreateToolRequest', { example: TOOL_EXAMPLE });
 export const UpdateToolBody = z
   .object(toolFields)
   .partial()
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field to change')
-  .openapi('UpdateToolRequest');
+  .openapi('UpdateToolRequest', { minProperties: 1 });
 
 export const Tool = z
   .object({
@@ -41,8 +50,8 @@ export const Tool = z
     model: z.string(),
     priceCredits: z.number().int(),
     byomOnly: z.boolean(),
-    createdAt: z.date(),
-    updatedAt: z.date(),
+    createdAt: timestamp(),
+    updatedAt: timestamp(),
     prompt: z.string().optional().openapi({ description: 'present only when the caller is the creator' }),
   })
   .openapi('Tool');
