@@ -55,4 +55,4 @@ export const email = () =>
     .transform((value) => value.toLowerCase());
 
 /** A point in time: a Date in code, an RFC 3339 string on the wire. */
-export const timestamp = () => z.date().openapi({ type: 'string', format: 'date-time', example: '2026-11-28T09:30:00.000Z' });
+export const timestamp = () => z.date().openapi({ format: 'date-time', example: '2026-11-28T09:30:00.000Z' });
