@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createPrisma } from '../src/db';
-import { sweepExpiredExecutions } from '../src/retention/purge';
+import { sweepExpiredExecutions } from '../src/retention/service';
 import { executionRetentionWorkflow } from '../src/retention/workflows';
 import { retentionWorkflowId } from '../src/retention/contract';
 import { freePort, startTemporalDevServer } from '../scripts/lib/dev-services';

@@ -14,7 +14,7 @@ import { claimIdempotencyKey } from '../idempotency';
 import { newestFirst } from '../pagination';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
 import { purgeNowSignal, retentionWorkflowId } from '../retention/contract';
-import { purgeExecutionData } from '../retention/purge';
+import { purgeExecutionData } from '../retention/service';
 import type { ToolService } from '../tools/service';
 import type { ProviderKeyService } from '../provider-keys/service';
 import { inputValidator } from '../tools/input-schema';

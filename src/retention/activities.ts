@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@prisma/client';
 import type { Logger } from '../logger';
-import { purgeExecutionData, sweepExpiredExecutions } from './purge';
+import { purgeExecutionData, sweepExpiredExecutions } from './service';
 
 export function createRetentionActivities({ prisma, logger }: { prisma: PrismaClient; logger: Logger }) {
   return {
