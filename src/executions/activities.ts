@@ -111,10 +111,16 @@ export function createExecutionActivities({ config, prisma, keyring, logger, led
       }
       const output = completion.choices[0]?.message?.content ?? '';
       const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
-      await prisma.execution.update({
-        where: { id: executionId },
+      // Only a run still running keeps its output: a run cancelled (or failed) meanwhile was settled
+      // without a charge, so an answer arriving late is dropped, never shown for free.
+      const stored = await prisma.execution.updateMany({
+        where: { id: executionId, status: 'running' },
         data: { outputCiphertext: keyring.seal(ENCRYPTED_COLUMNS.executionOutput, executionId, output), ...usage },
       });
+      if (stored.count === 0) {
+        logger.info({ executionId }, 'model answered after the run ended; output dropped');
+        throw permanent('execution_finished', 'the run ended before the model answered');
+      }
       return usage;
     },
 

@@ -149,7 +149,11 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
     await retentionTimer;
     return { status: 'succeeded', costCredits: cost };
   } catch (err) {
-    const { code, message } = failureOf(err);
+    const failure = failureOf(err);
+    // The hold was released by the expiry sweeper before the run could capture it (the run outlived
+    // RESERVATION_TTL): nothing can be charged, so the run fails and keeps no output.
+    const { code, message } =
+      failure.code === 'reservation_settled' ? { code: 'hold_expired', message: 'the run outlived its credit hold; nothing was charged' } : failure;
     // Settle even if the run itself was cancelled.
     await CancellationScope.nonCancellable(async () => {
       if (held > 0) {
