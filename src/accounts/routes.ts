@@ -87,7 +87,7 @@ export function registerAccountRoutes(
     tags: ['accounts'],
     access: 'user',
     body: CreateTokenBody,
-    responses: { 201: CreatedToken },
+    responses: { 201: { schema: CreatedToken, links: { revokeApiToken: { id: '$response.body#/id' } } } },
     handler: async ({ principal, body }) => ({ status: 201, body: await accounts.createApiToken(principal.userId, body.name) }),
   });
 

@@ -2,11 +2,13 @@ import { z, text, timestamp, email as emailField } from '../zod';
 
 const email = emailField();
 const name = text({ min: 1, max: 100, trim: true });
+const HTTPS_URL = '^https://[^\\s\\x00/?#]+([/?#][^\\s\\x00]*)?$';
 const avatarUrl = z
   .string()
-  .url()
   .max(2048)
-  .refine((u) => u.startsWith('https://'), 'avatarUrl must be an https:// URL');
+  .url()
+  .regex(new RegExp(HTTPS_URL, 'u'), 'avatarUrl must be an https:// URL')
+  .openapi({ format: 'uri', pattern: HTTPS_URL });
 
 export const SignupBody = z
   .object({

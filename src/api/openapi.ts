@@ -1,6 +1,6 @@
 // The OpenAPI document is generated from the same zod schemas that validate
 // requests and shape responses (see route.ts), so the docs cannot drift.
-import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from '../zod';
 
 export const ErrorBody = z
@@ -22,8 +22,9 @@ export function createRegistry(): OpenAPIRegistry {
 }
 
 export function generateDocument(registry: OpenAPIRegistry) {
-  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
-    openapi: '3.0.3',
+  // OpenAPI 3.1: its schemas are JSON Schema 2020-12, which can say what the server checks (propertyNames).
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
     info: {
       title: 'Sotally API',
       version: '1.0.0',

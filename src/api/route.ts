@@ -46,7 +46,14 @@ interface HeaderDoc {
 export type ResponseSpec =
   | ZodTypeAny
   | null
-  | { schema: ZodTypeAny | null; description?: string; headers?: Record<string, HeaderDoc>; contentType?: string };
+  | {
+      schema: ZodTypeAny | null;
+      description?: string;
+      headers?: Record<string, HeaderDoc>;
+      contentType?: string;
+      /** What a client can do next with this answer: operationId → its parameters from the response (OpenAPI links). */
+      links?: Record<string, Record<string, string>>;
+    };
 
 export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends ZodTypeAny, A extends Access> {
   method: Method;
@@ -107,6 +114,9 @@ function registerOperation(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject,
     responses[status] = {
       description: response.description ?? SUCCESS_DESCRIPTIONS[Number(status)] ?? 'OK',
       ...(response.headers ? { headers: response.headers as ResponseConfig['headers'] } : {}),
+      ...('links' in response && response.links
+        ? { links: Object.fromEntries(Object.entries(response.links).map(([operationId, parameters]) => [operationId, { operationId, parameters }])) }
+        : {}),
       ...(content ? { content } : {}),
     };
   }
@@ -117,9 +127,10 @@ function registerOperation(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject,
       content: { 'application/json': { schema: ErrorBody } },
     };
   }
-  const headerParams: Record<string, { description: string; required: boolean }> = {};
+  const headerParams: Record<string, { description: string; required: boolean; pattern?: string }> = {};
   if (spec.idempotencyKey) {
     headerParams['Idempotency-Key'] = {
+      pattern: '^[!-~]{1,255}$',
       description: `1 to 255 visible ASCII characters; the same key with the same request returns the first result${spec.idempotencyKey === 'required' ? ' (required)' : ''}`,
       required: spec.idempotencyKey === 'required',
     };
@@ -132,7 +143,7 @@ function registerOperation(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject,
     ? z.object(
         Object.fromEntries(
           Object.entries(headerParams).map(([name, h]) => {
-            const schema = z.string().openapi({ description: h.description });
+            const schema = z.string().openapi({ description: h.description, ...(h.pattern ? { pattern: h.pattern } : {}) });
             return [name, h.required ? schema : schema.optional()];
           }),
         ),

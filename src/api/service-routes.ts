@@ -23,8 +23,19 @@ const NotReadyBody = z.object({
   error: z.object({ code: z.literal('not_ready'), message: z.string(), details: z.record(z.enum(['ok', 'down'])) }),
 });
 
-const CodecPayload = z.object({ metadata: z.record(z.string()).default({}), data: z.string().optional() });
-const CodecBody = z.object({ payloads: z.array(CodecPayload).max(1000) }).openapi('CodecPayloads');
+const BASE64 = '^[A-Za-z0-9+/]*={0,2}$';
+const base64 = z.string().regex(new RegExp(BASE64), 'must be base64').openapi({ pattern: BASE64, contentEncoding: 'base64' } as object);
+const METADATA_KEY = '^[A-Za-z0-9._-]{1,128}$';
+const CodecPayload = z
+  .object({
+    metadata: z
+      .record(z.string().regex(new RegExp(METADATA_KEY)), base64)
+      .default({})
+      .openapi({ maxProperties: 32, ...({ propertyNames: { type: 'string', pattern: METADATA_KEY } } as object) }),
+    data: base64.optional(),
+  })
+  .strict();
+const CodecBody = z.object({ payloads: z.array(CodecPayload).max(1000) }).strict().openapi('CodecPayloads');
 
 export function registerServiceRoutes(route: RouteRegistrar, deps: ApiDeps) {
   route({

@@ -25,7 +25,7 @@ export const AdjustmentBody = z
       .min(-1_000_000)
       .max(1_000_000)
       .refine((n) => n !== 0, 'an adjustment moves at least one credit')
-      .openapi({ description: 'credits to add (negative: to take back; never below a zero balance)' }),
+      .openapi({ description: 'credits to add (negative: to take back; never below a zero balance); not 0', ...({ not: { const: 0 } } as object) }),
     reason: text({ min: 3, max: 500, trim: true }),
   })
   .strict()

@@ -23,11 +23,16 @@ export function registerExecutionRoutes(route: RouteRegistrar, executions: Execu
     body: StartBody,
     idempotencyKey: 'optional',
     responses: {
-      200: { schema: Execution, description: 'The run finished within waitSeconds: its output' },
+      200: {
+        schema: Execution,
+        description: 'The run finished within waitSeconds: its output',
+        links: { getExecution: { id: '$response.body#/id' }, deleteExecutionData: { id: '$response.body#/id' } },
+      },
       202: {
         schema: Started,
         description: 'The run is admitted (credits held) and running; poll its Location',
         headers: { Location: { description: 'the run: /v1/executions/{id}', schema: { type: 'string' } } },
+        links: { getExecution: { id: '$response.body#/id' }, deleteExecutionData: { id: '$response.body#/id' } },
       },
     },
     rateLimit: startLimiter,

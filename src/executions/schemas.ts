@@ -1,9 +1,10 @@
 // Request and response shapes of the executions routes (they also make the OpenAPI document).
 import { z, timestamp } from '../zod';
+import { RunInputs } from '../tools/input-schema';
 
 export const StartBody = z
   .object({
-    inputs: z.record(z.unknown()).openapi({ description: "the tool's inputs, checked against its inputSchema" }),
+    inputs: RunInputs,
     providerKeyId: z.string().uuid().optional().openapi({ description: 'run on your own model key (BYOM) instead of the platform key' }),
     waitSeconds: z.number().int().min(0).max(60).optional().openapi({ description: 'wait up to this long and answer 200 with the output if the run finished' }),
   })

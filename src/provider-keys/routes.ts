@@ -14,7 +14,7 @@ export function registerProviderKeyRoutes(route: RouteRegistrar, keys: ProviderK
     tags: ['provider keys'],
     access: 'user',
     body: AddProviderKeyBody,
-    responses: { 201: ProviderKey },
+    responses: { 201: { schema: ProviderKey, links: { deleteProviderKey: { id: '$response.body#/id' } } } },
     handler: async ({ principal, body }) => ({ status: 201, body: toProviderKeyView(await keys.add(principal.userId, body)) }),
   });
 

@@ -12,7 +12,7 @@
 //   are refused when the tool is saved.
 import Ajv, { type ValidateFunction } from 'ajv';
 import { RE2JS } from 're2js';
-import { z } from '../zod';
+import { z, text } from '../zod';
 
 export const MAX_INPUTS = 50;
 export const MAX_ENUM_VALUES = 100;
@@ -20,8 +20,21 @@ export const MAX_PATTERN_LENGTH = 500;
 /** RE2 program size (instructions) above which a pattern is refused: bounds memory and per-character cost. */
 export const MAX_PATTERN_PROGRAM = 5_000;
 
-const shortText = (max: number) => z.string().max(max);
-const scalar = z.union([z.string().max(1000), z.number().finite(), z.boolean()]);
+const shortText = (max: number) => text({ max });
+const scalar = z.union([text({ max: 1000 }), z.number().finite(), z.boolean()]);
+
+/** A run's inputs: named scalars (the tool's input schema then says which, and of what kind). */
+export const RunInputs = z
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'input names are letters, digits and _ (at most 64)'),
+    z.union([text({ max: 100_000 }), z.number().finite(), z.boolean()]),
+  )
+  .refine((inputs) => Object.keys(inputs).length <= MAX_INPUTS, `at most ${MAX_INPUTS} inputs`)
+  .openapi({
+    description: "the tool's inputs by name (scalars), checked against its inputSchema",
+    maxProperties: MAX_INPUTS,
+    ...({ propertyNames: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' } } as object),
+  });
 const finite = z.number().finite();
 const count = z.number().int().min(0).max(1_000_000);
 
@@ -48,12 +61,20 @@ export const InputPropertySchema = z
     description: 'One input: a scalar with these JSON Schema keywords only (pattern: RE2 syntax, no backreferences or lookarounds)',
   });
 
-const propertyName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'input names are letters, digits and _ (at most 64)');
+export const PROPERTY_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
+export const propertyName = z
+  .string()
+  .regex(new RegExp(PROPERTY_NAME), 'input names are letters, digits and _ (at most 64)')
+  .openapi({ pattern: PROPERTY_NAME });
 
 const inputSchemaFields = {
   type: z.literal('object'),
-  properties: z.record(propertyName, InputPropertySchema).refine((p) => Object.keys(p).length <= MAX_INPUTS, `at most ${MAX_INPUTS} inputs`),
-  required: z.array(propertyName).max(MAX_INPUTS).optional(),
+  properties: z
+    .record(propertyName, InputPropertySchema)
+    .refine((p) => Object.keys(p).length <= MAX_INPUTS, `at most ${MAX_INPUTS} inputs`)
+    // propertyNames is JSON Schema 2020-12 (the OpenAPI 3.1 document); the 3.0 typings do not know it.
+    .openapi({ maxProperties: MAX_INPUTS, ...({ propertyNames: { type: 'string', pattern: PROPERTY_NAME } } as object) }),
+  required: z.array(propertyName).max(MAX_INPUTS).optional().openapi({ description: 'names among properties' }),
   additionalProperties: z.boolean().optional(),
   description: shortText(2000).optional(),
   title: shortText(200).optional(),

@@ -14,7 +14,17 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     tags: ['tools'],
     access: 'user',
     body: CreateToolBody,
-    responses: { 201: ToolEnvelope },
+    responses: {
+      201: {
+        schema: ToolEnvelope,
+        links: {
+          getTool: { id: '$response.body#/tool/id' },
+          updateTool: { id: '$response.body#/tool/id' },
+          deleteTool: { id: '$response.body#/tool/id' },
+          startExecution: { id: '$response.body#/tool/id' },
+        },
+      },
+    },
     errors: ['invalid_input_schema', 'invalid_prompt_template', 'model_not_priced', 'price_below_model_cost'],
     handler: async ({ principal, body }) => {
       const tool = await tools.create(principal.userId, body);

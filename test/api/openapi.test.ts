@@ -51,7 +51,8 @@ it('every documented error code is in the catalog, under the status the server a
 it('timestamps are date-time strings', () => {
   const tool = doc.components.schemas.Tool.properties;
   expect(tool.createdAt).toMatchObject({ type: 'string', format: 'date-time' });
-  expect(doc.components.schemas.Execution.properties.finishedAt).toMatchObject({ type: 'string', format: 'date-time', nullable: true });
+  expect(doc.openapi).toBe('3.1.0');
+  expect(doc.components.schemas.Execution.properties.finishedAt).toMatchObject({ type: ['string', 'null'], format: 'date-time' });
 });
 
 it('a public route declares optional security and documents 401 invalid_token, which a bad token gets', async () => {
@@ -135,10 +136,31 @@ it('the email pattern in the document is the one the server enforces', async () 
   }
 });
 
-it('the tool input-schema subset is described: property types and keywords', () => {
+it('the tool input-schema subset is described: property names, types and keywords', async () => {
   const property = doc.components.schemas.ToolInputProperty;
   expect(property.properties.type.enum).toEqual(expect.arrayContaining(['string', 'number', 'integer', 'boolean']));
   expect(property.additionalProperties).toBe(false);
+  const properties = doc.components.schemas.ToolInputSchema.properties.properties;
+  expect(properties.maxProperties).toBe(50);
+  const names = new RegExp(properties.propertyNames.pattern);
+  expect(names.test('topic_2')).toBe(true);
+  expect(names.test('')).toBe(false);
+  const { client } = await signedUpClient(api.baseUrl);
+  const bad = await client.post('/v1/tools', { name: 'X', description: '', prompt: 'Hi', inputSchema: { type: 'object', properties: { '': { type: 'string', maxLength: 5 } } }, model: 'gpt-4o-mini', priceCredits: 10 });
+  expect([bad.status, bad.body.error.code]).toEqual([400, 'validation_failed']);
+});
+
+it('text fields document that NUL and unpaired surrogates are refused, and the server refuses them', async () => {
+  const name = doc.components.schemas.SignupRequest.properties.name;
+  const safe = new RegExp(name.pattern, 'u');
+  expect(safe.test('Ada 😀')).toBe(true);
+  expect(safe.test('Ada\u0000')).toBe(false);
+  expect(name.description).toMatch(/NUL or unpaired surrogates/); // no shared regex dialect can name a lone surrogate
+  const client = new HttpClient(api.baseUrl);
+  for (const bad of ['Ada\u0000', 'Ada \ud800']) {
+    const res = await client.post('/v1/auth/signup', { name: bad, email: uniqueEmail(), password: 'long enough password' });
+    expect([res.status, res.body.error.code]).toEqual([400, 'validation_failed']);
+  }
 });
 
 it('a method a path does not serve answers 405 with Allow, not 404', async () => {
