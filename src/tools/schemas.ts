@@ -54,7 +54,16 @@ export const Tool = z
     updatedAt: timestamp(),
     prompt: z.string().optional().openapi({ description: 'present only when the caller is the creator' }),
   })
-  .openapi('Tool');
+  .openapi('Tool', {
+    example: {
+      id: '5d1c2b9e-8f0a-4e53-a1c7-6e2f9b3d4a10',
+      creatorId: '9ce063a5-4477-4fbd-9c03-8151a0330190',
+      ...TOOL_EXAMPLE,
+      byomOnly: false,
+      createdAt: new Date('2026-11-28T09:30:00.000Z'),
+      updatedAt: new Date('2026-11-28T09:30:00.000Z'),
+    },
+  });
 
 export const ToolEnvelope = z.object({ tool: Tool });
 
