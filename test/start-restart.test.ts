@@ -1,44 +1,16 @@
 // Under `npm start`, a worker or API that dies (here: kill -9) must be started again
 // with backoff, leaving Postgres, Temporal and the other child untouched; only repeated
 // failure stops everything, saying why, and leaves no process behind.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../scripts/lib/dev-services';
+import { alive, commandLine, descendants, stopProcessTree } from './helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..');
 
-function descendants(pid: number): number[] {
-  let out: string;
-  try {
-    out = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-  } catch {
-    return []; // pgrep exits 1 when there are none
-  }
-  const kids = out.split('\n').filter(Boolean).map(Number);
-  return kids.flatMap((kid) => [kid, ...descendants(kid)]);
-}
-
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-  } catch {
-    return '(gone)';
-  }
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const timeout = (ms: number) => new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -95,10 +67,16 @@ async function waitUntilReady(service: Service, timeoutMs: number): Promise<void
   });
 }
 
+/** Kills `script`'s process with SIGKILL (waiting for one to be running); returns its pid. */
+async function kill9(service: Service, script: string): Promise<number> {
+  const pid = await waitFor(`a process running ${script}`, 10_000, () => service.find(script));
+  process.kill(pid, 'SIGKILL');
+  return pid;
+}
+
 /** Kills `script`'s process with SIGKILL; returns once a new one (another pid) is running and the API is ready. */
 async function killAndAwaitRestart(service: Service, script: string): Promise<{ killed: number; replacement: number }> {
-  const killed = await waitFor(`a process running ${script}`, 10_000, () => service.find(script));
-  process.kill(killed, 'SIGKILL');
+  const killed = await kill9(service, script);
   await waitFor(`${killed} (${script}) to die`, 10_000, () => (alive(killed) ? undefined : true));
   const replacement = await waitFor(`a new process running ${script}`, 30_000, () => {
     if (service.child.exitCode !== null) throw new Error(`npm start exited with ${service.child.exitCode}:\n${service.output}`);
@@ -141,15 +119,10 @@ it('restarts a killed worker and a killed API, keeping Postgres and Temporal, an
     expect(service.output).not.toContain('stopping');
 
     // Ctrl-C still stops every process, the restarted ones included.
-    const pids = descendants(root);
-    const commandOf = new Map(pids.map((pid) => [pid, commandLine(pid)]));
+    const { pids, code, leftovers } = await stopProcessTree(root, service.exited, () => process.kill(-root, 'SIGINT'));
     expect(pids).toEqual(expect.arrayContaining([worker.replacement, api.replacement, ...infra]));
-    process.kill(-root, 'SIGINT');
-    const code = await Promise.race([service.exited, timeout(30_000)]);
     expect(code).toBe(0);
-    // Postgres' own helper processes may take a moment after the supervisor has exited.
-    for (let i = 0; i < 50 && pids.some(alive); i += 1) await sleep(100);
-    expect(pids.filter(alive).map((pid) => `${pid} ${commandOf.get(pid) ?? ''}`)).toEqual([]);
+    expect(leftovers).toEqual([]);
     expect(service.output).toContain('[start] stopped.');
   } finally {
     service.cleanUp();
@@ -162,14 +135,10 @@ it('stops everything, saying why, when the worker keeps failing', async () => {
     await waitUntilReady(service, 150_000);
     const root = service.child.pid as number;
     await killAndAwaitRestart(service, WORKER); // restart 1 of 1
-    const pids = descendants(root);
-    const commandOf = new Map(pids.map((pid) => [pid, commandLine(pid)]));
-    process.kill(await waitFor('the worker', 10_000, () => service.find(WORKER)), 'SIGKILL');
-    const code = await Promise.race([service.exited, timeout(30_000)]);
+    const { code, leftovers } = await stopProcessTree(root, service.exited, () => kill9(service, WORKER)); // a second failure: over the limit
     expect(code).toBe(1);
     expect(service.output).toContain('[start] worker failed 2 times within 600 s; stopping everything. Its last exit: SIGKILL');
-    for (let i = 0; i < 50 && pids.some(alive); i += 1) await sleep(100);
-    expect(pids.filter(alive).map((pid) => `${pid} ${commandOf.get(pid) ?? ''}`)).toEqual([]);
+    expect(leftovers).toEqual([]);
     expect(service.output).toContain('[start] stopped.');
   } finally {
     service.cleanUp();

@@ -2,7 +2,7 @@
 // Postgres), no TEMPORAL_ADDRESS (dev server), no keys (generated). It must
 // answer /readyz, serve the seeded demo tool, and stop every process it
 // started on Ctrl-C (SIGINT to its process group, as a terminal sends it).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,27 +11,9 @@ import { DEMO_TOOL_ID, seedDemo } from '../scripts/seed';
 import { Keyring } from '../src/crypto/keyring';
 import { closeTestPrisma, TEST_KEYS, testPrisma } from './helpers/env';
 import { temporalBinary } from '../scripts/lib/temporal-binaries';
+import { stopProcessTree } from './helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..');
-
-function descendants(pid: number): number[] {
-  let out: string;
-  try {
-    out = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-  } catch {
-    return []; // pgrep exits 1 when there are none
-  }
-  const kids = out.split('\n').filter(Boolean).map(Number);
-  return kids.flatMap((kid) => [kid, ...descendants(kid)]);
-}
-
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 120);
-  } catch {
-    return '(gone)';
-  }
-}
 
 /** Runs a command to its end without blocking this process (the supervisor's output keeps flowing). */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -44,15 +26,6 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 afterAll(closeTestPrisma);
 
@@ -123,15 +96,11 @@ it('starts the whole service from nothing, answers /readyz, and leaves no proces
     }
     expect(listed).toContain(`tool-execution-${executionId}`);
 
-    const pids = descendants(child.pid as number);
-    const commandOf = new Map(pids.map((pid) => [pid, commandLine(pid)]));
+    const root = child.pid as number;
+    const { pids, code, leftovers } = await stopProcessTree(root, exited, () => process.kill(-root, 'SIGINT'), { commandLength: 120 });
     expect(pids.length).toBeGreaterThanOrEqual(4); // postgres, temporal, worker, api (and their helpers)
-    process.kill(-(child.pid as number), 'SIGINT');
-    const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), 30_000).unref())]);
     expect(code).toBe(0);
-    // Postgres' own helper processes may take a moment after the supervisor has exited.
-    for (let i = 0; i < 50 && pids.some(alive); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(pids.filter(alive).map((pid) => `${pid} ${commandOf.get(pid) ?? ''}`)).toEqual([]);
+    expect(leftovers).toEqual([]);
     expect(output).toContain('[start] stopped.');
   } finally {
     if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL');

@@ -1,16 +1,10 @@
 // Accounts over real HTTP against real Postgres: sign-up, log-in, sessions,
 // cookies, CSRF, personal API tokens, profile, and bad input of every class.
-import { HttpClient, signedUpClient, startTestApi, TEST_PASSWORD, type TestApi } from '../helpers/api';
-import { closeTestPrisma, testPrisma, uniqueEmail } from '../helpers/env';
+import { HttpClient, signedUpClient, startTestApi, TEST_PASSWORD } from '../helpers/api';
+import { testPrisma, uniqueEmail } from '../helpers/env';
+import { useTestApi } from '../helpers/lifecycle';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api.close();
-  await closeTestPrisma();
-});
+const api = useTestApi();
 
 describe('sign-up and log-in', () => {
   it('signs up, sets an HttpOnly SameSite session cookie, and stores only a slow hash of the password', async () => {

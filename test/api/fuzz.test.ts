@@ -5,21 +5,17 @@
 // carries a code.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { signedUpClient, startTestApi, type HttpClient, type TestApi } from '../helpers/api';
-import { closeTestPrisma, uniqueEmail } from '../helpers/env';
+import { signedUpClient, type HttpClient } from '../helpers/api';
+import { uniqueEmail } from '../helpers/env';
+import { useTestApi } from '../helpers/lifecycle';
 import { createTool, toolDefinition } from '../helpers/tools';
 
-let api: TestApi;
+const api = useTestApi({ EMAIL_CHANGE_RATE_LIMIT_MAX: '100000', EXECUTION_RATE_LIMIT_MAX: '100000' });
 let client: HttpClient;
 let toolId: string;
 beforeAll(async () => {
-  api = await startTestApi({ EMAIL_CHANGE_RATE_LIMIT_MAX: '100000', EXECUTION_RATE_LIMIT_MAX: '100000' });
   ({ client } = await signedUpClient(api.baseUrl));
   toolId = (await createTool(client)).id;
-});
-afterAll(async () => {
-  await api.close();
-  await closeTestPrisma();
 });
 
 /** Each JSON route with a valid body (an unknown tool for runs, so nothing starts a workflow). */

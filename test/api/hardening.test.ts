@@ -3,20 +3,14 @@
 // nothing, and leave the event loop free.
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { HttpClient, signedUpClient, startTestApi, type TestApi } from '../helpers/api';
-import { closeTestPrisma, testPrisma, uniqueEmail } from '../helpers/env';
+import { HttpClient, signedUpClient, startTestApi } from '../helpers/api';
+import { testPrisma, uniqueEmail } from '../helpers/env';
+import { useTestApi } from '../helpers/lifecycle';
 import { freePort } from '../../scripts/lib/dev-services';
 import { toolDefinition } from '../helpers/tools';
 import { inputValidator } from '../../src/tools/input-schema';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api.close();
-  await closeTestPrisma();
-});
+const api = useTestApi();
 
 const prisma = testPrisma();
 

@@ -1,21 +1,17 @@
 // The OpenAPI document is a contract clients generate code from: it must say
 // what the server does. Each test reads /openapi.json and checks one promise
 // against the running server over HTTP.
-import { HttpClient, signedUpClient, startTestApi, type TestApi } from '../helpers/api';
-import { closeTestPrisma, uniqueEmail } from '../helpers/env';
+import { HttpClient, signedUpClient } from '../helpers/api';
+import { uniqueEmail } from '../helpers/env';
+import { useTestApi } from '../helpers/lifecycle';
 import { createTool } from '../helpers/tools';
 import { ERROR_CATALOG } from '../../src/errors';
 import { HTTP_STATUS } from '../../src/api/errors';
 
-let api: TestApi;
+const api = useTestApi();
 let doc: any;
 beforeAll(async () => {
-  api = await startTestApi();
   doc = (await new HttpClient(api.baseUrl).get('/openapi.json')).body;
-});
-afterAll(async () => {
-  await api.close();
-  await closeTestPrisma();
 });
 
 const operations = () =>

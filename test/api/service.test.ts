@@ -1,18 +1,12 @@
 // Service endpoints over real HTTP: health, readiness against real and dead
 // dependencies, the OpenAPI document, metrics and the Temporal UI codec server.
 import { changeRole } from '../../scripts/roles';
-import { HttpClient, signedUpClient, startTestApi, type TestApi } from '../helpers/api';
-import { closeTestPrisma, testPrisma } from '../helpers/env';
+import { HttpClient, signedUpClient, startTestApi } from '../helpers/api';
+import { testPrisma } from '../helpers/env';
+import { useTestApi } from '../helpers/lifecycle';
 
 const UI_ORIGIN = 'http://localhost:8233';
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi({ TEMPORAL_UI_ORIGIN: UI_ORIGIN });
-});
-afterAll(async () => {
-  await api.close();
-  await closeTestPrisma();
-});
+const api = useTestApi({ TEMPORAL_UI_ORIGIN: UI_ORIGIN });
 
 async function operatorClient() {
   const operator = await signedUpClient(api.baseUrl, 'Operator');

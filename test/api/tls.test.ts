@@ -9,10 +9,11 @@ import { generate } from 'selfsigned';
 import { createApp } from '../../src/api/app';
 import { createServer } from '../../src/server';
 import { createMetricsRegistry } from '../../src/metrics';
-import { startTestApi, TEST_PASSWORD, type TestApi } from '../helpers/api';
+import { TEST_PASSWORD } from '../helpers/api';
 import { uniqueEmail } from '../helpers/env';
+import { useTestApi } from '../helpers/lifecycle';
 
-let api: TestApi;
+const api = useTestApi();
 let server: ReturnType<typeof createServer>;
 let port: number;
 let cert: string;
@@ -27,7 +28,6 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sotally-tls-'));
   writeFileSync(path.join(dir, 'cert.pem'), pems.cert);
   writeFileSync(path.join(dir, 'key.pem'), pems.private);
-  api = await startTestApi();
   const config = { TLS_CERT_FILE: path.join(dir, 'cert.pem'), TLS_KEY_FILE: path.join(dir, 'key.pem') };
   server = createServer(createApp({ ...api.deps, metricsRegistry: createMetricsRegistry(false) }), config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -37,7 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  await api?.close();
 });
 
 function request(method: string, urlPath: string, body?: unknown): Promise<{ status: number; headers: Record<string, unknown>; protocol: string }> {

@@ -1,16 +1,10 @@
 // Tools over real HTTP against real Postgres: the prompt is visible to its
 // creator only, stored encrypted, validated on save, and destroyed on delete.
-import { HttpClient, signedUpClient, startTestApi, type TestApi } from '../helpers/api';
-import { closeTestPrisma, testPrisma } from '../helpers/env';
+import { HttpClient, signedUpClient } from '../helpers/api';
+import { testPrisma } from '../helpers/env';
+import { useTestApi } from '../helpers/lifecycle';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api.close();
-  await closeTestPrisma();
-});
+const api = useTestApi();
 
 const SECRET_PROMPT = 'You are a haiku master. PROMPT-MARKER-7f3a. Write a haiku about {{topic}} in {{language}}.';
 const toolBody = (overrides: Record<string, unknown> = {}) => ({

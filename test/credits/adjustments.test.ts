@@ -4,20 +4,14 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { signedUpClient, startTestApi, type TestApi } from '../helpers/api';
-import { closeTestPrisma, testPrisma } from '../helpers/env';
+import { signedUpClient } from '../helpers/api';
+import { testPrisma } from '../helpers/env';
+import { useTestApi } from '../helpers/lifecycle';
 import { expectLedgerConsistent } from '../helpers/accounts';
 import { changeRole } from '../../scripts/roles';
 
-let api: TestApi;
+const api = useTestApi();
 const prisma = testPrisma();
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api.close();
-  await closeTestPrisma();
-});
 
 async function admin() {
   const operator = await signedUpClient(api.baseUrl, 'Operator');

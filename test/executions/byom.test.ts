@@ -5,20 +5,15 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { temporal as proto } from '@temporalio/proto';
 import type { Payload } from '@temporalio/common';
-import { HttpClient, signedUpClient, type HttpResult, type TestApi } from '../helpers/api';
-import { closeTestPrisma, testPrisma } from '../helpers/env';
-import type { TestWorker } from '../helpers/worker';
-import type { FakeOpenAI } from '../fakes/openai';
-import { startExecutionStack, type ExecutionStack } from '../helpers/stack';
+import { HttpClient, signedUpClient, type HttpResult } from '../helpers/api';
+import { testPrisma } from '../helpers/env';
+import { useExecutionStack } from '../helpers/lifecycle';
 import { createTool } from '../helpers/tools';
 import { EncryptionCodec } from '../../src/temporal/codec';
 import { executionWorkflowId } from '../../src/executions/contract';
 
 const prisma = testPrisma();
-let stack: ExecutionStack;
-let model: FakeOpenAI;
-let api: TestApi;
-let worker: TestWorker;
+const { model, api, worker } = useExecutionStack({ MODEL_RETRY_INITIAL_INTERVAL: '100ms' });
 const responses: string[] = [];
 
 /** An HTTP client that keeps every response body for the leak scan. */
@@ -29,17 +24,6 @@ class RecordingClient extends HttpClient {
     return res;
   }
 }
-
-beforeAll(async () => {
-  stack = await startExecutionStack({ MODEL_RETRY_INITIAL_INTERVAL: '100ms' });
-  ({ model, api } = stack);
-  worker = stack.worker as TestWorker;
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-  await closeTestPrisma();
-});
 
 async function user() {
   const signed = await signedUpClient(api.baseUrl);

@@ -2,10 +2,10 @@
 // Temporal server, a real worker, the real `openai` library against a local
 // OpenAI-compatible server, and a real Postgres.
 import { randomUUID } from 'node:crypto';
-import { HttpClient, signedUpClient, type TestApi } from '../helpers/api';
-import { closeTestPrisma, testPrisma } from '../helpers/env';
-import type { FakeOpenAI } from '../fakes/openai';
-import { PLATFORM_MODEL_KEY, startExecutionStack, type ExecutionStack } from '../helpers/stack';
+import { HttpClient, signedUpClient } from '../helpers/api';
+import { testPrisma } from '../helpers/env';
+import { PLATFORM_MODEL_KEY } from '../helpers/stack';
+import { useExecutionStack } from '../helpers/lifecycle';
 import { expectLedgerConsistent, fundAccount } from '../helpers/accounts';
 import { createTool } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
@@ -14,24 +14,13 @@ import { executionWorkflowId } from '../../src/executions/contract';
 
 const prisma = testPrisma();
 const ledger = createLedger(prisma, { reservationTtlMs: 600_000 });
-let stack: ExecutionStack;
-let model: FakeOpenAI;
-let api: TestApi;
-
-beforeAll(async () => {
-  stack = await startExecutionStack({
-    MODEL_TIMEOUT: '1500ms',
-    MODEL_CALL_ATTEMPTS: '3',
-    MODEL_RETRY_INITIAL_INTERVAL: '100ms',
-    MAX_CONCURRENT_EXECUTIONS: '50',
-  });
-  ({ model, api } = stack);
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-  await closeTestPrisma();
+const stack = useExecutionStack({
+  MODEL_TIMEOUT: '1500ms',
+  MODEL_CALL_ATTEMPTS: '3',
+  MODEL_RETRY_INITIAL_INTERVAL: '100ms',
+  MAX_CONCURRENT_EXECUTIONS: '50',
 });
+const { model, api } = stack;
 
 async function fundedUser(credits: number) {
   const user = await signedUpClient(api.baseUrl);

@@ -4,10 +4,9 @@
 // and timers behind, and error messages that did not say what happened.
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { signedUpClient, type HttpClient, type TestApi } from '../helpers/api';
-import { closeTestPrisma, testPrisma } from '../helpers/env';
-import type { FakeOpenAI } from '../fakes/openai';
-import { startExecutionStack, type ExecutionStack } from '../helpers/stack';
+import { signedUpClient, type HttpClient } from '../helpers/api';
+import { testPrisma } from '../helpers/env';
+import { useExecutionStack } from '../helpers/lifecycle';
 import { expectLedgerConsistent, fundAccount } from '../helpers/accounts';
 import { createTool, toolDefinition } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
@@ -16,19 +15,8 @@ import { retentionWorkflowId } from '../../src/retention/contract';
 
 const prisma = testPrisma();
 const ledger = createLedger(prisma, { reservationTtlMs: 600_000 });
-let stack: ExecutionStack;
-let model: FakeOpenAI;
-let api: TestApi;
-
-beforeAll(async () => {
-  stack = await startExecutionStack({ MODEL_CALL_ATTEMPTS: '3', MODEL_RETRY_INITIAL_INTERVAL: '100ms', MAX_CONCURRENT_EXECUTIONS: '50' });
-  ({ model, api } = stack);
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-  await closeTestPrisma();
-});
+const stack = useExecutionStack({ MODEL_CALL_ATTEMPTS: '3', MODEL_RETRY_INITIAL_INTERVAL: '100ms', MAX_CONCURRENT_EXECUTIONS: '50' });
+const { model, api } = stack;
 
 async function fundedUser(credits: number, baseUrl = api.baseUrl) {
   const user = await signedUpClient(baseUrl);

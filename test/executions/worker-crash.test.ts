@@ -3,26 +3,23 @@
 // with exactly one correct ledger outcome.
 import type { ChildProcess } from 'node:child_process';
 import { signedUpClient } from '../helpers/api';
-import { closeTestPrisma, testPrisma } from '../helpers/env';
-import { killProcess, startExecutionStack, startWorkerProcess, type ExecutionStack } from '../helpers/stack';
+import { testPrisma } from '../helpers/env';
+import { useExecutionStack } from '../helpers/lifecycle';
+import { killProcess, startWorkerProcess } from '../helpers/stack';
 import { expectLedgerConsistent, fundAccount } from '../helpers/accounts';
 import { createTool } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
 import { createLedger } from '../../src/credits/ledger';
 
 const prisma = testPrisma();
-let stack: ExecutionStack;
 const workers: ChildProcess[] = [];
 
-beforeAll(async () => {
-  stack = await startExecutionStack({ MODEL_TIMEOUT: '2s', MODEL_RETRY_INITIAL_INTERVAL: '100ms' }, { worker: false });
-});
-
+// Declared before the stack's hooks, so the worker processes are killed before the stack closes.
 afterAll(async () => {
   for (const w of workers) await killProcess(w);
-  await stack?.close();
-  await closeTestPrisma();
 });
+
+const stack = useExecutionStack({ MODEL_TIMEOUT: '2s', MODEL_RETRY_INITIAL_INTERVAL: '100ms' }, { worker: false });
 
 async function startWorker() {
   const child = await startWorkerProcess(stack.api.deps.config, { MODEL_TIMEOUT: '2s' });

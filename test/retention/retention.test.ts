@@ -3,10 +3,10 @@
 // net; and a scan of the whole database for the run's marker strings.
 import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
-import { HttpClient, signedUpClient, type TestApi } from '../helpers/api';
-import { closeTestPrisma, testPrisma } from '../helpers/env';
-import type { FakeOpenAI } from '../fakes/openai';
-import { killProcess, startExecutionStack, startWorkerProcess, type ExecutionStack } from '../helpers/stack';
+import { HttpClient, signedUpClient } from '../helpers/api';
+import { testPrisma } from '../helpers/env';
+import { useExecutionStack } from '../helpers/lifecycle';
+import { killProcess, startWorkerProcess } from '../helpers/stack';
 import { fundAccount } from '../helpers/accounts';
 import { createTool } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
@@ -18,19 +18,8 @@ import { capturingLogger } from '../helpers/env';
 
 const prisma = testPrisma();
 const ledger = createLedger(prisma, { reservationTtlMs: 600_000 });
-let stack: ExecutionStack;
-let model: FakeOpenAI;
-let api: TestApi;
-
-beforeAll(async () => {
-  stack = await startExecutionStack({ EXECUTION_RETENTION: '4s' });
-  ({ model, api } = stack);
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-  await closeTestPrisma();
-});
+const stack = useExecutionStack({ EXECUTION_RETENTION: '4s' });
+const { model, api } = stack;
 
 async function runWithMarker(client: HttpClient, toolId: string) {
   const marker = `MARKER-${randomUUID()}`;
