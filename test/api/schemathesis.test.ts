@@ -100,7 +100,9 @@ test('the service keeps every promise of its OpenAPI document under property-bas
     junit,
   ]);
   const outputFile = path.join(reports, 'output.txt');
-  writeFileSync(outputFile, output);
+  // The server's side of any 5xx: its error log lines (request ids match the answers' details.requestId).
+  const serverErrors = stack.api.logLines.filter((line) => /"level":(50|60)/.test(line));
+  writeFileSync(outputFile, `${output}\n\nAPI error log lines:\n${serverErrors.join('\n')}\n`);
   const summary = `${output.split('\n').slice(-80).join('\n')}\n(the whole output: ${outputFile})`;
   // The run happened and tested the operations (not a schema-loading error that tests nothing).
   if (!existsSync(junit)) throw new Error(`Schemathesis did not run (exit ${code}):\n${summary}`);
