@@ -103,7 +103,11 @@ test('the service keeps every promise of its OpenAPI document under property-bas
   // The server's side of any 5xx: its error log lines (request ids match the answers' details.requestId).
   const serverErrors = stack.api.logLines.filter((line) => /"level":(50|60)/.test(line));
   writeFileSync(outputFile, `${output}\n\nAPI error log lines:\n${serverErrors.join('\n')}\n`);
-  const summary = `${output.split('\n').slice(-80).join('\n')}\n(the whole output: ${outputFile})`;
+  const summary = [
+    output.split('\n').slice(-80).join('\n'),
+    ...(serverErrors.length ? ['API error log lines:', ...serverErrors.slice(0, 5).map((line) => line.slice(0, 3000))] : []),
+    `(the whole output: ${outputFile})`,
+  ].join('\n');
   // The run happened and tested the operations (not a schema-loading error that tests nothing).
   if (!existsSync(junit)) throw new Error(`Schemathesis did not run (exit ${code}):\n${summary}`);
   expect(readFileSync(junit, 'utf8')).toMatch(/<testcase/);
