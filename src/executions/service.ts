@@ -117,6 +117,11 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
       if (running >= config.MAX_CONCURRENT_EXECUTIONS) {
         throw new DomainError('too_many_running', `at most ${config.MAX_CONCURRENT_EXECUTIONS} runs at once; wait for one to finish`);
       }
+      // The key may have been deleted since it was checked; deleting one takes this same user lock
+      // first, so under the lock the answer holds until the record is written.
+      if (data.providerKeyId && !(await tx.providerKey.findFirst({ where: { id: data.providerKeyId, userId }, select: { id: true } }))) {
+        throw notFound('provider key');
+      }
       return tx.execution.create({ data });
     }, ADMISSION_TRANSACTION);
   }

@@ -52,6 +52,9 @@ export function createProviderKeyService(prisma: PrismaClient, keyring: Keyring)
 
     async remove(userId: string, id: string) {
       await prisma.$transaction(async (tx) => {
+        // Locks in the order a run's admission takes them (the user's row, then the key's): a run
+        // starting with this key while it is deleted waits for it instead of deadlocking with it.
+        await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId}::uuid FOR UPDATE`;
         const { count } = await tx.providerKey.deleteMany({ where: { id, userId } });
         if (count === 0) throw notFound('provider key');
         await recordSecurityEvent(tx, userId, 'provider_key_deleted');

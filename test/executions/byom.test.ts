@@ -34,6 +34,23 @@ async function user() {
 
 const newKey = () => `sk-proj-${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '').slice(0, 8)}`;
 
+describe('a key deleted while runs start with it', () => {
+  it('never answers 500: each start is admitted or finds the key gone (404), and the deletion succeeds', async () => {
+    const { client } = await user();
+    const tool = await createTool(client);
+    const statuses: number[] = [];
+    for (let round = 0; round < 8; round++) {
+      const key = (await client.post('/v1/me/provider-keys', { provider: 'openai', apiKey: newKey() })).body.id as string;
+      const starts = Array.from({ length: 3 }, () => client.post(`/v1/tools/${tool.id}/executions`, { inputs: { who: 'Ada' }, providerKeyId: key }));
+      const deletion = client.delete(`/v1/me/provider-keys/${key}`);
+      const answers = await Promise.all([...starts, deletion]);
+      statuses.push(...answers.map((a) => a.status));
+      expect((answers.at(-1) as HttpResult).status).toBe(204);
+    }
+    expect(statuses.filter((s) => ![202, 204, 404].includes(s))).toEqual([]);
+  });
+});
+
 describe('provider keys', () => {
   it('stores a key encrypted, shows it only masked, and deletes it for good', async () => {
     const { client, user: me } = await user();
