@@ -64,7 +64,7 @@ export function createExecutionActivities({ config, prisma, keyring, logger, led
         toolId: execution.toolId,
         model: execution.model,
         reservedCredits: execution.reservedCredits,
-        byom: execution.providerKeyId !== null,
+        byom: execution.byom,
       };
     },
 
@@ -79,15 +79,16 @@ export function createExecutionActivities({ config, prisma, keyring, logger, led
         return { promptTokens: execution.promptTokens ?? 0, completionTokens: execution.completionTokens ?? 0 };
       }
       if (!execution.tool.promptCiphertext || execution.tool.deletedAt) throw permanent('tool_deleted', 'the tool was deleted');
-      if (execution.providerKeyId && !execution.providerKey) throw permanent('invalid_provider_key', 'the provider key was deleted');
+      // A run admitted as BYOM calls the provider with that user's key or not at all: never with the platform's.
+      if (execution.byom && !execution.providerKey) throw permanent('provider_key_deleted', 'the provider key this run was started with was deleted');
       if (!execution.inputsCiphertext) throw permanent('execution_not_found', 'the run has no inputs');
 
       // Only this run's own tool prompt and own inputs: nothing else is read.
       const template = keyring.open(ENCRYPTED_COLUMNS.toolPrompt, execution.toolId, execution.tool.promptCiphertext);
       const inputs = JSON.parse(keyring.open(ENCRYPTED_COLUMNS.executionInputs, executionId, execution.inputsCiphertext)) as Record<string, unknown>;
       // The platform's key only for a run that holds credits for it (admission holds at least the worst-case cost).
-      if (!execution.providerKey && execution.reservedCredits < 1) throw permanent('nothing_held', 'a run on the platform key must hold credits');
-      const apiKey = execution.providerKey
+      if (!execution.byom && execution.reservedCredits < 1) throw permanent('nothing_held', 'a run on the platform key must hold credits');
+      const apiKey = execution.byom && execution.providerKey
         ? keyring.open(ENCRYPTED_COLUMNS.providerKey, execution.providerKey.id, execution.providerKey.keyCiphertext)
         : config.OPENAI_API_KEY;
       if (!apiKey) throw permanent('model_not_configured', 'no platform model key is configured');

@@ -54,4 +54,4 @@ export interface ExecutionOutcome {
 }
 
 /** Failure types of the model call that no retry can fix. */
-export const MODEL_FAILURE_TYPES = ['invalid_provider_key', 'model_rejected_request', 'tool_deleted', 'execution_not_found'] as const;
+export const MODEL_FAILURE_TYPES = ['invalid_provider_key', 'provider_key_deleted', 'model_rejected_request', 'tool_deleted', 'execution_not_found'] as const;

@@ -173,6 +173,7 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
             userId,
             toolId,
             providerKeyId: input.providerKeyId ?? null,
+            byom: input.providerKeyId !== undefined,
             model: tool.model,
             creditsPer1kInputTokens: price.creditsPer1kInputTokens,
             creditsPer1kOutputTokens: price.creditsPer1kOutputTokens,

@@ -34,7 +34,7 @@ export function modelPrice(model: string): ModelPrice {
 
 export interface RunPricing {
   reservedCredits: number;
-  providerKeyId: string | null;
+  byom: boolean;
   model: string;
   creditsPer1kInputTokens: number | null;
   creditsPer1kOutputTokens: number | null;
@@ -43,7 +43,7 @@ export interface RunPricing {
 /** What a finished run is charged (see the top of this file). */
 export function costOfRun(run: RunPricing, usage: { promptTokens: number; completionTokens: number }): number {
   const held = run.reservedCredits;
-  if (run.providerKeyId !== null) return held; // BYOM: the model cost is the user's; the hold is the platform fee
+  if (run.byom) return held; // BYOM: the model cost is the user's; the hold is the platform fee
   const price =
     run.creditsPer1kInputTokens !== null && run.creditsPer1kOutputTokens !== null
       ? { creditsPer1kInputTokens: run.creditsPer1kInputTokens, creditsPer1kOutputTokens: run.creditsPer1kOutputTokens }

@@ -9,11 +9,16 @@ import { HttpClient, signedUpClient, type HttpResult } from '../helpers/api';
 import { testPrisma } from '../helpers/env';
 import { useExecutionStack } from '../helpers/lifecycle';
 import { createTool } from '../helpers/tools';
+import { expectLedgerConsistent, fundAccount } from '../helpers/accounts';
+import { waitFor } from '../helpers/wait';
+import { PLATFORM_MODEL_KEY } from '../helpers/stack';
+import { createLedger } from '../../src/credits/ledger';
 import { EncryptionCodec } from '../../src/temporal/codec';
 import { executionWorkflowId } from '../../src/executions/contract';
 
 const prisma = testPrisma();
-const { model, api, worker } = useExecutionStack({ MODEL_RETRY_INITIAL_INTERVAL: '100ms' });
+const stack = useExecutionStack({ MODEL_RETRY_INITIAL_INTERVAL: '100ms' });
+const { model, api, worker } = stack;
 const responses: string[] = [];
 
 /** An HTTP client that keeps every response body for the leak scan. */
@@ -150,6 +155,37 @@ describe('BYOM runs', () => {
     expect(found).toEqual([]);
     // The scan itself works: the fake provider did receive the key.
     expect(leaks('fake provider', model.requests.map((r) => r.authorization).join('\n')).length).toBeGreaterThan(0);
+  });
+
+  it('a key deleted while its run retries fails the run (provider_key_deleted): never the platform key, nothing charged', async () => {
+    // A platform fee makes "nothing charged" observable: the run holds 3 credits.
+    const feeApi = await stack.extraApi({ BYOM_PLATFORM_FEE: '3' });
+    try {
+      const creator = await signedUpClient(feeApi.baseUrl, 'Creator');
+      const tool = await createTool(creator.client);
+      const signed = await signedUpClient(feeApi.baseUrl);
+      await fundAccount(prisma, createLedger(prisma, { reservationTtlMs: 600_000 }), signed.user.id, 50);
+      const { id: keyId } = (await signed.client.post('/v1/me/provider-keys', { provider: 'openai', apiKey: newKey() })).body;
+      const requestsBefore = model.requests.length;
+      // The user's key answers 503 (retryable); the key is deleted before the retry.
+      model.script({ status: 503, delayMs: 400 });
+      const started = await signed.client.post(`/v1/tools/${tool.id}/executions`, { inputs: { who: 'Ada' }, providerKeyId: keyId });
+      expect(started.status).toBe(202);
+      await waitFor(async () => model.requests.length > requestsBefore, { what: 'the first model call' });
+      expect((await signed.client.delete(`/v1/me/provider-keys/${keyId}`)).status).toBe(204);
+
+      const run = await waitFor(async () => {
+        const row = await prisma.execution.findUniqueOrThrow({ where: { id: started.body.id } });
+        return row.status === 'failed' || row.status === 'succeeded' ? row : undefined;
+      }, { what: 'the run to end', timeoutMs: 20_000 });
+      expect([run.status, run.errorCode, run.costCredits, run.byom]).toEqual(['failed', 'provider_key_deleted', 0, true]);
+      expect(model.requests.slice(requestsBefore).map((r) => r.authorization)).not.toContain(`Bearer ${PLATFORM_MODEL_KEY}`);
+      expect(await expectLedgerConsistent(prisma, signed.user.id)).toEqual({ available: 50, reserved: 0 });
+      const entries = await prisma.ledgerEntry.findMany({ where: { executionId: started.body.id } });
+      expect(entries.map((e) => e.type).sort()).toEqual(['release', 'reservation']);
+    } finally {
+      await feeApi.close();
+    }
   });
 
   it('a deleted key cannot be used, and a run never falls back to the platform key', async () => {
