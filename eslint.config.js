@@ -41,6 +41,7 @@ module.exports = tseslint.config(
       'src/*/workflows.ts',
       'src/*/contract.ts',
       'src/temporal/search-attributes.ts',
+      'src/temporal/failure-converter.ts',
       'src/errors.ts',
       'test/fixtures/workflows.ts',
     ],

@@ -38,7 +38,13 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
-/** The data converter shared by the Temporal client and the worker. */
+/** Where the failure converter lives: workflows load it inside their sandbox, by path. */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
+/**
+ * The data converter shared by the Temporal client and the worker: payloads and
+ * failures' messages and stack traces are encrypted (see ./failure-converter).
+ */
 export function createDataConverter(keyring: Keyring) {
-  return { payloadCodecs: [new EncryptionCodec(keyring)] };
+  return { payloadCodecs: [new EncryptionCodec(keyring)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }

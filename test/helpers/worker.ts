@@ -6,6 +6,7 @@ import type { Config } from '../../src/config';
 import { Keyring } from '../../src/crypto/keyring';
 import { createActivities } from '../../src/activities';
 import { createWorker } from '../../src/worker';
+import { FAILURE_CONVERTER_PATH } from '../../src/temporal/codec';
 import { createPrisma } from '../../src/db';
 import { capturingLogger } from './env';
 
@@ -18,7 +19,7 @@ export interface TestWorker {
 }
 
 export async function startTestWorker(config: Config): Promise<TestWorker> {
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: silent });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: silent });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const prisma = createPrisma(config.DATABASE_URL, 5);
   const keyring = Keyring.parse(config.DATA_ENCRYPTION_KEYS);

@@ -6,12 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { createDataConverter } from '../../src/temporal/codec';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../src/temporal/codec';
 import { Keyring } from '../../src/crypto/keyring';
 import { createWorker } from '../../src/worker';
 import { createFixtureActivities } from '../fixtures/activities';
 import { testConfig } from '../helpers/env';
-import { profileEchoWorkflow } from '../fixtures/workflows';
+import { profileEchoWorkflow, profileRefusalWorkflow } from '../fixtures/workflows';
+import { WorkflowFailedError } from '@temporalio/client';
 
 const config = testConfig();
 let bundle: WorkflowBundleWithSourceMap;
@@ -19,7 +20,7 @@ let nativeConnection: NativeConnection;
 let connection: Connection;
 
 beforeAll(async () => {
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows'), logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} } });
+  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} } });
   nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 }, 60_000);
@@ -79,4 +80,33 @@ it('histories written under an old key stay readable after the key is rotated', 
   expect(await rotated.workflow.getHandle(workflowId).result()).toBe(`${profile.email} says ${profile.note}`);
   const withoutOldKey = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(Keyring.parse(newKey)) });
   await expect(withoutOldKey.workflow.getHandle(workflowId).result()).rejects.toThrow(/not configured/);
+});
+
+async function runRefusal(keyring: Keyring | undefined, profile: { email: string; note: string }) {
+  const taskQueue = `codec-failure-${randomUUID()}`;
+  const worker = keyring
+    ? await createWorker({ config, keyring, connection: nativeConnection, taskQueue, workflowBundle: bundle, activities: createFixtureActivities() })
+    : await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle: bundle, activities: createFixtureActivities() });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: keyring ? createDataConverter(keyring) : undefined });
+  const workflowId = `codec-failure-${randomUUID()}`;
+  const error = await worker
+    .runUntil(client.workflow.execute(profileRefusalWorkflow, { taskQueue, workflowId, args: [profile] }))
+    .then(() => undefined, (err: unknown) => err);
+  return { error, workflowId };
+}
+
+it('failure messages and stack traces are encrypted in the history too; the client still reads them', async () => {
+  const profile = { email: `fail.${randomUUID()}@example.test`, note: 'n/a' };
+  const { error, workflowId } = await runRefusal(Keyring.parse(config.DATA_ENCRYPTION_KEYS), profile);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect(String((error as WorkflowFailedError).cause?.cause?.message)).toContain(profile.email); // decoded for the client
+  const bytes = await historyBytes(workflowId);
+  expect(bytes.includes(Buffer.from(profile.email))).toBe(false);
+  expect(bytes.includes(Buffer.from('refuseProfile'))).toBe(true); // the activity type stays readable for operators
+});
+
+it('control: without the codec the failure message is in the history in clear', async () => {
+  const profile = { email: `failplain.${randomUUID()}@example.test`, note: 'n/a' };
+  const { workflowId } = await runRefusal(undefined, profile);
+  expect((await historyBytes(workflowId)).includes(Buffer.from(profile.email))).toBe(true);
 });
