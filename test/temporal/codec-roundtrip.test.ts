@@ -99,7 +99,7 @@ it('failure messages and stack traces are encrypted in the history too; the clie
   const profile = { email: `fail.${randomUUID()}@example.test`, note: 'n/a' };
   const { error, workflowId } = await runRefusal(Keyring.parse(config.DATA_ENCRYPTION_KEYS), profile);
   expect(error).toBeInstanceOf(WorkflowFailedError);
-  expect(String((error as WorkflowFailedError).cause?.cause?.message)).toContain(profile.email); // decoded for the client
+  expect(String(((error as WorkflowFailedError).cause?.cause as Error | undefined)?.message)).toContain(profile.email); // decoded for the client
   const bytes = await historyBytes(workflowId);
   expect(bytes.includes(Buffer.from(profile.email))).toBe(false);
   expect(bytes.includes(Buffer.from('refuseProfile'))).toBe(true); // the activity type stays readable for operators
