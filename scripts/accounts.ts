@@ -5,10 +5,9 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { PrismaClient } from '@prisma/client';
-import { createPrisma } from '../src/db';
 import { createLedger } from '../src/credits/ledger';
 import { createAdjustmentService } from '../src/credits/adjustments';
-import { DomainError } from '../src/errors';
+import { runCommand, UsageError } from './lib/cli';
 
 const USAGE = 'usage: npm run accounts -- clear-review <email> --reason "<why>"';
 
@@ -24,28 +23,4 @@ export async function accountsCommand(prisma: PrismaClient, argv: string[], oper
   return `${email}: review cleared (flagged ${result.flaggedAt.toISOString()} for "${result.flaggedFor ?? 'no reason recorded'}"); paid runs resume`;
 }
 
-class UsageError extends Error {}
-
-async function main(argv: string[]) {
-  if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL must be set');
-  const prisma = createPrisma(process.env.DATABASE_URL, 1);
-  try {
-    console.log(await accountsCommand(prisma, argv));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(err.message);
-      process.exitCode = 2;
-      return;
-    }
-    throw err;
-  } finally {
-    await prisma.$disconnect();
-  }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err instanceof DomainError ? `${err.code}: ${err.message}` : (err as Error).message);
-    process.exit(1);
-  });
-}
+runCommand(module, (prisma, argv) => accountsCommand(prisma, argv));

@@ -6,42 +6,24 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { createPrisma } from '../src/db';
 import { createLedger } from '../src/credits/ledger';
 import { createAdjustmentService } from '../src/credits/adjustments';
-import { DomainError } from '../src/errors';
+import { runCommand, UsageError } from './lib/cli';
 
 const USAGE = 'usage: npm run credits -- grant|take <email> <credits> --reason "<why>" [--key <idempotency key>]';
 
-async function main(argv: string[]) {
+runCommand(module, async (prisma, argv) => {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { reason: { type: 'string' }, key: { type: 'string' } } });
   const [action, email, amount] = positionals;
   const credits = Number(amount);
-  if ((action !== 'grant' && action !== 'take') || !email || !Number.isInteger(credits) || credits <= 0 || !values.reason?.trim()) {
-    console.error(USAGE);
-    process.exitCode = 2;
-    return;
-  }
-  if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL must be set');
-  const prisma = createPrisma(process.env.DATABASE_URL, 1);
-  try {
-    const adjustments = createAdjustmentService(prisma, createLedger(prisma, { reservationTtlMs: 15 * 60_000 }));
-    const result = await adjustments.adjustByEmail(email, {
-      credits: action === 'grant' ? credits : -credits,
-      reason: values.reason.trim(),
-      operator: `cli:${os.userInfo().username}`,
-      requestKey: `cli:${values.key ?? randomUUID()}`,
-    });
-    const verb = result.created ? (action === 'grant' ? 'granted' : 'took back') : 'already applied (same --key):';
-    console.log(`${email}: ${verb} ${credits} credits; available ${result.balance.available}, reserved ${result.balance.reserved}`);
-  } finally {
-    await prisma.$disconnect();
-  }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err instanceof DomainError ? `${err.code}: ${err.message}` : (err as Error).message);
-    process.exit(1);
+  if ((action !== 'grant' && action !== 'take') || !email || !Number.isInteger(credits) || credits <= 0 || !values.reason?.trim()) throw new UsageError(USAGE);
+  const adjustments = createAdjustmentService(prisma, createLedger(prisma, { reservationTtlMs: 15 * 60_000 }));
+  const result = await adjustments.adjustByEmail(email, {
+    credits: action === 'grant' ? credits : -credits,
+    reason: values.reason.trim(),
+    operator: `cli:${os.userInfo().username}`,
+    requestKey: `cli:${values.key ?? randomUUID()}`,
   });
-}
+  const verb = result.created ? (action === 'grant' ? 'granted' : 'took back') : 'already applied (same --key):';
+  return `${email}: ${verb} ${credits} credits; available ${result.balance.available}, reserved ${result.balance.reserved}`;
+});

@@ -4,7 +4,7 @@
 //   npm run roles -- revoke alice@example.com support
 //   npm run roles -- list alice@example.com
 import { Role, type PrismaClient } from '@prisma/client';
-import { createPrisma } from '../src/db';
+import { runCommand, UsageError } from './lib/cli';
 
 const STAFF_ROLES: readonly Role[] = Object.values(Role).filter((r) => r !== Role.user);
 
@@ -19,30 +19,16 @@ export async function changeRole(prisma: PrismaClient, action: 'grant' | 'revoke
   });
 }
 
-async function main(argv: string[]) {
-  const [action, email, role] = argv;
-  const databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) throw new Error('DATABASE_URL must be set');
-  const prisma = createPrisma(databaseUrl, 1);
-  try {
-    if (action === 'list' && email) {
-      const user = await prisma.user.findUnique({ where: { email: email.toLowerCase() } });
-      console.log(user ? user.roles.join(', ') : `no account with email ${email}`);
-    } else if ((action === 'grant' || action === 'revoke') && email && role) {
-      const roles = await changeRole(prisma, action, email, role as Role);
-      console.log(`${email}: ${roles.join(', ')}`);
-    } else {
-      console.error('usage: npm run roles -- grant|revoke <email> <role>   |   npm run roles -- list <email>');
-      process.exitCode = 2;
-    }
-  } finally {
-    await prisma.$disconnect();
-  }
-}
+const USAGE = 'usage: npm run roles -- grant|revoke <email> <role>   |   npm run roles -- list <email>';
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error((err as Error).message);
-    process.exit(1);
-  });
-}
+runCommand(module, async (prisma, [action, email, role]) => {
+  if (action === 'list' && email) {
+    const user = await prisma.user.findUnique({ where: { email: email.toLowerCase() } });
+    return user ? user.roles.join(', ') : `no account with email ${email}`;
+  }
+  if ((action === 'grant' || action === 'revoke') && email && role) {
+    const roles = await changeRole(prisma, action, email, role as Role);
+    return `${email}: ${roles.join(', ')}`;
+  }
+  throw new UsageError(USAGE);
+});

@@ -88,7 +88,9 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends Z
 
 const emptyStrict = z.object({}).strict();
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** 1 to 255 visible ASCII characters: the server's check and the document's pattern. */
+const IDEMPOTENCY_KEY_PATTERN = '^[!-~]{1,255}$';
+const IDEMPOTENCY_KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 
 const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted: the work continues in the background', 204: 'Done; no body' };
 
@@ -105,11 +107,14 @@ function accessSentence(access: Access): string {
   return `Needs one of the roles: ${access.join(', ')}.`;
 }
 
+/** A declared success response in its long form. */
+const responseOf = (declared: ResponseSpec) => (declared === null || declared instanceof z.ZodType ? { schema: declared } : declared);
+
 /** Registers the route's operation in the OpenAPI document. */
 function registerOperation(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject, AnyObject, ZodTypeAny, Access>) {
   const responses: RouteConfig['responses'] = {};
   for (const [status, declared] of Object.entries(spec.responses)) {
-    const response = declared === null || declared instanceof z.ZodType ? { schema: declared } : declared;
+    const response = responseOf(declared);
     const content = response.schema ? { [response.contentType ?? 'application/json']: { schema: response.schema } } : undefined;
     responses[status] = {
       description: response.description ?? SUCCESS_DESCRIPTIONS[Number(status)] ?? 'OK',
@@ -130,7 +135,7 @@ function registerOperation(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject,
   const headerParams: Record<string, { description: string; required: boolean; pattern?: string }> = {};
   if (spec.idempotencyKey) {
     headerParams['Idempotency-Key'] = {
-      pattern: '^[!-~]{1,255}$',
+      pattern: IDEMPOTENCY_KEY_PATTERN,
       description: `1 to 255 visible ASCII characters; the same key with the same request returns the first result${spec.idempotencyKey === 'required' ? ' (required)' : ''}`,
       required: spec.idempotencyKey === 'required',
     };
@@ -224,7 +229,7 @@ export function defineRoute<
     if (res.headersSent) return; // the handler streamed a non-JSON answer itself (e.g. /metrics)
     const declared = spec.responses[reply.status];
     if (declared === undefined) throw new Error(`route ${spec.method.toUpperCase()} ${spec.path} answered undeclared status ${reply.status}`);
-    const schema = declared === null || declared instanceof z.ZodType ? declared : declared.schema;
+    const schema = responseOf(declared).schema;
     for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
     if (schema === null) {
       res.status(reply.status).end();

@@ -117,11 +117,9 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
       if (running >= config.MAX_CONCURRENT_EXECUTIONS) {
         throw new DomainError('too_many_running', `at most ${config.MAX_CONCURRENT_EXECUTIONS} runs at once; wait for one to finish`);
       }
-      // The key may have been deleted since it was checked; deleting one takes this same user lock
-      // first, so under the lock the answer holds until the record is written.
-      if (data.providerKeyId && !(await tx.providerKey.findFirst({ where: { id: data.providerKeyId, userId }, select: { id: true } }))) {
-        throw notFound('provider key');
-      }
+      // The key is checked under the user's lock, which deleting a key takes first: the answer holds
+      // until the record is written (checked earlier, a key deleted meanwhile broke the insert).
+      if (data.providerKeyId) await providerKeys.requireOwn(userId, data.providerKeyId, tx);
       return tx.execution.create({ data });
     }, ADMISSION_TRANSACTION);
   }
@@ -146,7 +144,6 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
     if (tool.byomOnly && !input.providerKeyId) {
       throw new DomainError('provider_key_required', 'this tool runs only with your own provider key: send providerKeyId');
     }
-    if (input.providerKeyId) await providerKeys.requireOwn(userId, input.providerKeyId);
     // The run's price is decided here, once, and stored on its record: the charge after the model answers uses it.
     const price = modelPrice(tool.model);
     const promptTokens = checkPromptSize(tool, input.inputs); // every run, BYOM too: no unbounded prompt is ever sent

@@ -43,9 +43,9 @@ export function createProviderKeyService(prisma: PrismaClient, keyring: Keyring)
       });
     },
 
-    /** The caller's key, or 404 (also for someone else's id). */
-    async requireOwn(userId: string, id: string) {
-      const row = await prisma.providerKey.findFirst({ where: { id, userId }, select: { id: true } });
+    /** The caller's key, or 404 (also for someone else's id). `db`: a transaction to check it in. */
+    async requireOwn(userId: string, id: string, db: Pick<PrismaClient, 'providerKey'> = prisma) {
+      const row = await db.providerKey.findFirst({ where: { id, userId }, select: { id: true } });
       if (!row) throw notFound('provider key');
       return row;
     },

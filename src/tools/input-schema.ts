@@ -23,18 +23,6 @@ export const MAX_PATTERN_PROGRAM = 5_000;
 const shortText = (max: number) => text({ max });
 const scalar = z.union([text({ max: 1000 }), z.number().finite(), z.boolean()]);
 
-/** A run's inputs: named scalars (the tool's input schema then says which, and of what kind). */
-export const RunInputs = z
-  .record(
-    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'input names are letters, digits and _ (at most 64)'),
-    z.union([text({ max: 100_000 }), z.number().finite(), z.boolean()]),
-  )
-  .refine((inputs) => Object.keys(inputs).length <= MAX_INPUTS, `at most ${MAX_INPUTS} inputs`)
-  .openapi({
-    description: "the tool's inputs by name (scalars), checked against its inputSchema",
-    maxProperties: MAX_INPUTS,
-    ...({ propertyNames: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' } } as object),
-  });
 const finite = z.number().finite();
 const count = z.number().int().min(0).max(1_000_000);
 
@@ -93,6 +81,19 @@ export const StoredInputSchema = z
   .openapi('ToolInputSchemaView');
 
 export type InputSchema = z.infer<typeof InputSchemaSchema>;
+
+/** A run's inputs: named scalars (the tool's input schema then says which, and of what kind). */
+export const RunInputs = z
+  .record(
+    propertyName,
+    z.union([text({ max: 100_000 }), z.number().finite(), z.boolean()]),
+  )
+  .refine((inputs) => Object.keys(inputs).length <= MAX_INPUTS, `at most ${MAX_INPUTS} inputs`)
+  .openapi({
+    description: "the tool's inputs by name (scalars), checked against its inputSchema",
+    maxProperties: MAX_INPUTS,
+    ...({ propertyNames: { type: 'string', pattern: PROPERTY_NAME } } as object),
+  });
 
 /** Ajv's RegExp engine interface, backed by RE2 (JSON Schema patterns are unanchored searches). */
 function re2Engine(pattern: string): { test: (s: string) => boolean } {
