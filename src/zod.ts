@@ -8,18 +8,7 @@ extendZodWithOpenApi(z);
 export { z };
 
 /** A string's length as JSON Schema counts it: in Unicode code points, not UTF-16 code units. */
-export function charLength(value: string): number {
-  let count = 0;
-  for (let i = 0; i < value.length; i++) {
-    const unit = value.charCodeAt(i);
-    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
-      const next = value.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) i++; // a surrogate pair is one character
-    }
-    count++;
-  }
-  return count;
-}
+export const charLength = (value: string): number => [...value].length;
 
 /**
  * Text the server accepts, as a JSON Schema pattern: no NUL (Postgres text cannot hold it;

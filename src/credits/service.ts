@@ -1,6 +1,6 @@
 // Buying credits: Stripe Checkout sessions out, Stripe webhook events in.
 // The webhook only verifies, records and hands over: crediting and clawing
-// back run in workflows (src/workflows/credits.ts) over the idempotent ledger.
+// back run in workflows (src/credits/workflows.ts) over the idempotent ledger.
 import type { PrismaClient } from '@prisma/client';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type Stripe from 'stripe';
