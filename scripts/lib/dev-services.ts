@@ -222,6 +222,17 @@ export async function ensureDatabase(adminUrl: string, name: string, { recreate 
   return url.toString();
 }
 
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name ${name}`);
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Applies prisma/migrations with `prisma migrate deploy` (offline-capable, see prisma.config.ts). */
 export function migrateDatabase(databaseUrl: string): void {
   const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], {

@@ -2,7 +2,8 @@
 // value this test wrote under the old key opens with the new key alone, and
 // still decrypts to the same plaintext (bound to its own row).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { closeTestPrisma, testPrisma } from '../helpers/env';
+import type { PrismaClient } from '@prisma/client';
+import { isolatedDatabase } from '../helpers/env';
 import { createUser } from '../helpers/accounts';
 import { Keyring } from '../../src/crypto/keyring';
 import { ENCRYPTED_COLUMNS } from '../../src/crypto/columns';
@@ -11,8 +12,14 @@ import { createToolService } from '../../src/tools/service';
 import { createProviderKeyService } from '../../src/provider-keys/service';
 import { PROMPT_LIMIT_DEFAULTS } from '../../src/config';
 
-const prisma = testPrisma();
-afterAll(closeTestPrisma);
+// Rotation re-encrypts every row of every registered column: in the shared
+// database it would re-key what the tests running beside it wrote.
+let prisma: PrismaClient;
+let close: () => Promise<void>;
+beforeAll(async () => {
+  ({ prisma, close } = await isolatedDatabase('sotally_rotation'));
+}, 60_000);
+afterAll(() => close());
 
 const spec = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 

@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { Keyring } from '../../src/crypto/keyring';
 import { createLogger, type Logger } from '../../src/logger';
 import { createPrisma } from '../../src/db';
+import { dropDatabase, ensureDatabase, migrateDatabase } from '../../scripts/lib/dev-services';
 
 export const TEST_KEYS = `${Keyring.generateSpec('v2')},${Keyring.generateSpec('v1')}`;
 
@@ -56,4 +57,23 @@ let counter = 0;
 export function uniqueEmail(tag = 'user'): string {
   counter += 1;
   return `${tag}-${process.pid}-${Date.now().toString(36)}-${counter}@example.test`;
+}
+
+/**
+ * A freshly migrated database of its own, on the same server as the shared
+ * one, for a test that acts on every row of a table (key rotation, sweeps):
+ * it must not touch what tests running beside it wrote.
+ */
+export async function isolatedDatabase(name: string): Promise<{ prisma: PrismaClient; url: string; close(): Promise<void> }> {
+  const shared = process.env.SOTALLY_TEST_DATABASE_URL;
+  if (!shared) throw new Error('global-setup did not run');
+  const dbName = `${name}_${process.pid}`;
+  const url = await ensureDatabase(shared, dbName, { recreate: true });
+  migrateDatabase(url);
+  const prisma = createPrisma(url, 3);
+  const close = async () => {
+    await prisma.$disconnect();
+    await dropDatabase(shared, dbName);
+  };
+  return { prisma, url, close };
 }
