@@ -53,6 +53,7 @@ export const ERROR_CATALOG = {
   tool_misconfigured: 'the tool\'s saved schema no longer compiles; its creator must fix it',
   too_many_running: 'too many of your runs are in flight',
   execution_running: 'the run has not finished yet',
+  execution_expired: 'the run was deleted at retention expiry or on request; only its ledger entries remain',
 
   // Credits
   insufficient_credits: 'not enough available credits for this run\'s hold',

@@ -44,7 +44,7 @@ export function httpMetrics(registry: Registry): RequestHandler {
 export function retentionMetrics(registry: Registry, prisma: PrismaClient): void {
   new Gauge({
     name: 'sotally_retention_sweep_last_found',
-    help: 'Expired execution records still holding data at the last retention sweep (0 when every timer fired)',
+    help: 'Expired execution records the last retention sweep had to delete (0 when every timer fired)',
     registers: [registry],
     async collect() {
       const last = await prisma.retentionSweep.findFirst({ orderBy: { ranAt: 'desc' } });
@@ -53,10 +53,10 @@ export function retentionMetrics(registry: Registry, prisma: PrismaClient): void
   });
   new Gauge({
     name: 'sotally_retention_overdue_records',
-    help: 'Execution records past their expiry that still hold inputs or output right now',
+    help: 'Execution records past their expiry that still exist right now (deleted by their timer or the sweep; healthy: 0)',
     registers: [registry],
     async collect() {
-      this.set(await prisma.execution.count({ where: { expiresAt: { lte: new Date() }, purgedAt: null } }));
+      this.set(await prisma.execution.count({ where: { expiresAt: { lte: new Date() } } }));
     },
   });
 }

@@ -39,6 +39,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   email_taken: 409,
   idempotency_key_reused: 409,
   execution_running: 409,
+  execution_expired: 410,
   adjustment_exceeds_balance: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -76,11 +76,13 @@ export function registerExecutionRoutes(route: RouteRegistrar, executions: Execu
     path: '/v1/executions/:id',
     operationId: 'getExecution',
     summary: 'One of your runs, with its inputs and output',
+    description:
+      'After expiry (or your early deletion) the whole record is gone: 410 `execution_expired` when your ledger still names the run (it held or charged credits), else 404.',
     tags: ['executions'],
     access: 'user',
     params: idParams,
     responses: { 200: Execution },
-    errors: ['not_found'],
+    errors: ['not_found', 'execution_expired'],
     handler: async ({ principal, params }) => ({ status: 200, body: executionView(keyring, await executions.getOwn(principal.userId, params.id)) }),
   });
 }
@@ -90,12 +92,13 @@ function registerExecutionDeletion(route: RouteRegistrar, executions: ExecutionS
     method: 'delete',
     path: '/v1/executions/:id',
     operationId: 'deleteExecutionData',
-    summary: 'Delete a finished run\'s inputs and output now, before their expiry',
+    summary: 'Delete a finished run now, before its expiry: the whole record goes, as at expiry',
+    description: 'Only the ledger\'s financial entries outlive it. A run already deleted answers as `getExecution` does (410 or 404).',
     tags: ['executions'],
     access: 'user',
     params: idParams,
     responses: { 204: null },
-    errors: ['not_found', 'execution_running'],
+    errors: ['not_found', 'execution_running', 'execution_expired'],
     handler: async ({ principal, params }) => {
       await executions.deleteData(principal.userId, params.id);
       return { status: 204 };

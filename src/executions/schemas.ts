@@ -19,8 +19,7 @@ const Summary = {
   costCredits: z.number().int().nullable(),
   createdAt: timestamp(),
   finishedAt: timestamp().nullable(),
-  expiresAt: timestamp(),
-  purgedAt: timestamp().nullable().openapi({ description: 'set once inputs and output were destroyed (expiry or deletion); content is then null' }),
+  expiresAt: timestamp().openapi({ description: 'when the whole record is deleted (90 days after the run by default); after that only the ledger names the run' }),
   usage: z.object({ promptTokens: z.number().int(), completionTokens: z.number().int() }).nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 };
@@ -36,7 +35,6 @@ export const Execution = z
       createdAt: new Date('2026-11-28T09:30:00.000Z'),
       finishedAt: new Date('2026-11-28T09:30:01.200Z'),
       expiresAt: new Date('2027-02-26T09:30:00.000Z'),
-      purgedAt: null,
       usage: { promptTokens: 12, completionTokens: 17 },
       error: null,
       inputs: { topic: 'autumn rain' },

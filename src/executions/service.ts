@@ -14,7 +14,7 @@ import { claimIdempotencyKey } from '../idempotency';
 import { newestFirst } from '../pagination';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
 import { purgeNowSignal, retentionWorkflowId } from '../retention/contract';
-import { purgeExecutionData } from '../retention/service';
+import { deleteExecutionRecord, ledgerNamesExecution } from '../retention/service';
 import type { ToolService } from '../tools/service';
 import type { ProviderKeyService } from '../provider-keys/service';
 import { inputValidator } from '../tools/input-schema';
@@ -64,6 +64,14 @@ export interface StartInput {
 }
 
 export function createExecutionService({ config, prisma, keyring, temporal, tools, providerKeys }: ExecutionServiceDeps) {
+  /** A record that is not there: expired or deleted (410) when the caller's own ledger still names it, else unknown (404). */
+  async function goneOrNotFound(userId: string, id: string): Promise<DomainError> {
+    if (await ledgerNamesExecution(prisma, userId, id)) {
+      return new DomainError('execution_expired', 'this run was deleted (retention expiry or your request); only its ledger entries remain');
+    }
+    return notFound('execution');
+  }
+
   const validators = new Map<string, ValidateFunction>();
   function validatorFor(toolId: string, updatedAt: Date, schema: unknown): ValidateFunction {
     const cacheKey = `${toolId}:${updatedAt.getTime()}`;
@@ -225,25 +233,26 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
     },
 
     /** Early deletion: destroys the run's inputs and output now and ends its retention timer. */
+    /** Deletes the caller's finished run now, the whole record, as expiry would. */
     async deleteData(userId: string, id: string) {
       const execution = await prisma.execution.findFirst({ where: { id, userId } });
-      if (!execution) throw notFound('execution');
+      if (!execution) throw await goneOrNotFound(userId, id);
       if (execution.status === 'pending' || execution.status === 'running') {
         throw new DomainError('execution_running', 'this run has not finished yet; delete it once it has');
       }
-      await purgeExecutionData(prisma, id);
+      await deleteExecutionRecord(prisma, id);
       try {
         await temporal.workflow.getHandle(retentionWorkflowId(id)).signal(purgeNowSignal);
       } catch (err) {
-        // No timer to end (already fired, or a run from before timers): the data is gone either way.
+        // No timer to end (already fired, or a run from before timers): the record is gone either way.
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
     },
 
-    /** The caller's execution, or 404 (also for someone else's id). */
+    /** The caller's execution; 410 once deleted if their ledger names it, else 404 (also for someone else's id). */
     async getOwn(userId: string, id: string) {
       const execution = await prisma.execution.findFirst({ where: { id, userId } });
-      if (!execution) throw notFound('execution');
+      if (!execution) throw await goneOrNotFound(userId, id);
       return execution;
     },
   };

@@ -1,5 +1,5 @@
 // What clients see of a run: a summary in lists; inputs and output (decrypted)
-// only in the owner's view of one run, and null once purged.
+// only in the owner's view of one run (null when the run stored none, e.g. a failure).
 import type { Execution } from '@prisma/client';
 import type { Keyring } from '../crypto/keyring';
 import { ENCRYPTED_COLUMNS } from '../crypto/columns';
@@ -13,7 +13,6 @@ export function executionSummaryView(execution: Execution) {
     createdAt: execution.createdAt,
     finishedAt: execution.finishedAt,
     expiresAt: execution.expiresAt,
-    purgedAt: execution.purgedAt,
     usage: execution.promptTokens === null ? null : { promptTokens: execution.promptTokens, completionTokens: execution.completionTokens ?? 0 },
     error: execution.errorCode ? { code: execution.errorCode, message: execution.errorMessage ?? '' } : null,
   };

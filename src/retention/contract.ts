@@ -9,18 +9,19 @@ export const SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID = 'sweep-expired-executions';
 
 export interface RetentionInput {
   executionId: string;
-  /** ISO time at which the record's data is destroyed. */
+  /** ISO time at which the record is deleted. */
   expiresAt: string;
 }
 
 export interface RetentionState {
   executionId: string;
   expiresAt: string;
+  /** When the timer deleted the record (null while it waits). */
   purgedAt: string | null;
 }
 
-/** Early deletion by the user: purge now instead of at expiry. */
+/** Early deletion by the user: the record is already deleted; end the wait. */
 export const purgeNowSignal = defineSignal('purgeNow');
 
-/** When will (or did) this record's data be destroyed? */
+/** When will (or did) this record be deleted? */
 export const retentionQuery = defineQuery<RetentionState>('retention');

@@ -1,35 +1,41 @@
-// Destroying an execution's personal content: the encrypted inputs and output
-// are set to NULL (the ciphertext is gone from the row, not hidden), and
-// purged_at records when. The request hash (SHA-256 of the inputs, for Idempotency-Key) goes with them. What the ledger and anonymized analytics need stays:
-// ids, tool, status, cost, token counts, timestamps.
+// Retention: "all execution data is automatically deleted after 90 days".
+// At expiry (or when the user deletes a run early) the whole execution record
+// is deleted: inputs, output, ids, tool, model, token counts, status,
+// Idempotency-Key and timestamps. What outlives it is the ledger's financial
+// entries (kept indefinitely by the policy; they name the execution id, which
+// is how `GET /v1/executions/:id` tells an expired run, 410, from one that
+// never was, 404) and the anonymous aggregates the analytics feature takes
+// before expiry.
 import type { PrismaClient } from '@prisma/client';
 
-/** Purges one record. Idempotent: purging twice changes nothing the second time. */
-export async function purgeExecutionData(prisma: PrismaClient, executionId: string): Promise<{ purged: boolean }> {
-  const count = await prisma.$executeRaw`
-    UPDATE executions
-       SET inputs_ciphertext = NULL, output_ciphertext = NULL, error_message = NULL, request_hash = NULL, purged_at = now()
-     WHERE id = ${executionId}::uuid AND purged_at IS NULL`;
-  return { purged: count > 0 };
+/** Deletes one record. Idempotent: deleting twice changes nothing the second time. */
+export async function deleteExecutionRecord(prisma: PrismaClient, executionId: string): Promise<{ deleted: boolean }> {
+  const { count } = await prisma.execution.deleteMany({ where: { id: executionId } });
+  return { deleted: count > 0 };
 }
 
 /**
- * The safety net: purges every record past its expiry that still holds data,
- * in batches (bounded memory whatever the backlog), and returns how many it found.
+ * The safety net: deletes every record past its expiry, in batches (bounded
+ * memory and lock time whatever the backlog), and returns how many it found.
  */
 export async function sweepExpiredExecutions(prisma: PrismaClient, batchSize = 1000): Promise<number> {
   let found = 0;
   for (;;) {
     const count = await prisma.$executeRaw`
-      UPDATE executions
-         SET inputs_ciphertext = NULL, output_ciphertext = NULL, error_message = NULL, request_hash = NULL, purged_at = now()
+      DELETE FROM executions
        WHERE id IN (
          SELECT id FROM executions
-          WHERE expires_at <= now() AND purged_at IS NULL
+          WHERE expires_at <= now()
           ORDER BY expires_at
           LIMIT ${batchSize}
           FOR UPDATE SKIP LOCKED)`;
     found += count;
     if (count < batchSize) return found;
   }
+}
+
+/** Whether the user's ledger names this execution (the run existed and was charged or held): 410 rather than 404. */
+export async function ledgerNamesExecution(prisma: PrismaClient, userId: string, executionId: string): Promise<boolean> {
+  const entry = await prisma.ledgerEntry.findFirst({ where: { accountId: userId, executionId }, select: { id: true } });
+  return entry !== null;
 }

@@ -1,6 +1,7 @@
 // Retention: one timer per execution record. The workflow sleeps until the
-// record's expiry (90 days by default) and then destroys its inputs and
-// output; a `purgeNow` signal (the user deleting the run) ends the wait early.
+// record's expiry (90 days by default) and then deletes the record (inputs,
+// output and metadata); a `purgeNow` signal (the user deleting the run) ends
+// the wait early.
 // A scheduled sweep catches anything a timer missed.
 import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';

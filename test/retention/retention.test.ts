@@ -1,6 +1,7 @@
 // Retention on the real dev server with a retention of a few seconds: every
-// record's own timer destroys its data; early deletion; the sweep as safety
-// net; and a scan of the whole database for the run's marker strings.
+// record's own timer deletes the whole record; early deletion; the sweep as
+// safety net; and a scan of the whole database for the run's marker strings
+// and ids. What outlives a record is its ledger entries only.
 import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { HttpClient, signedUpClient } from '../helpers/api';
@@ -45,17 +46,19 @@ async function tablesContaining(needle: string): Promise<string[]> {
   }
 }
 
-const purgedRow = (executionId: string, timeoutMs = 20_000) =>
-  waitFor(
-    async () => {
-      const row = await prisma.execution.findUniqueOrThrow({ where: { id: executionId } });
-      return row.purgedAt ? row : undefined;
-    },
-    { what: 'the record to be purged', timeoutMs },
-  );
+const recordDeleted = (executionId: string, timeoutMs = 20_000) =>
+  waitFor(async () => ((await prisma.execution.count({ where: { id: executionId } })) === 0 ? true : undefined), {
+    what: 'the record to be deleted',
+    timeoutMs,
+  });
+
+/** Tables (other than the ledger's) that still hold the execution id anywhere in a row. */
+async function tablesNaming(executionId: string): Promise<string[]> {
+  return (await tablesContaining(executionId)).filter((t) => !['ledger_entries', 'credit_reservations'].includes(t));
+}
 
 describe('the per-record timer', () => {
-  it('destroys inputs and output at expiry; the API then shows only metadata and purgedAt; the ledger stays', async () => {
+  it('deletes the whole record at expiry; the API then answers 410 execution_expired; the ledger stays', async () => {
     const creator = await signedUpClient(api.baseUrl, 'Creator');
     const tool = await createTool(creator.client);
     const { client, user } = await signedUpClient(api.baseUrl);
@@ -68,15 +71,19 @@ describe('the per-record timer', () => {
     expect(new Date(state.expiresAt).getTime()).toBe((await prisma.execution.findUniqueOrThrow({ where: { id: executionId } })).expiresAt.getTime());
     expect((await client.get(`/v1/executions/${executionId}`)).body.output).toContain(marker);
 
-    const row = await purgedRow(executionId);
-    expect(row.inputsCiphertext).toBeNull();
-    expect(row.outputCiphertext).toBeNull();
-    expect(row.purgedAt!.getTime()).toBeGreaterThanOrEqual(row.expiresAt.getTime() - 50);
-    const view = (await client.get(`/v1/executions/${executionId}`)).body;
-    expect(view).toMatchObject({ id: executionId, status: 'succeeded', inputs: null, output: null, purgedAt: expect.any(String) });
-    expect((await client.get('/v1/executions')).body.items[0]).toMatchObject({ id: executionId, purgedAt: expect.any(String) });
+    const { expiresAt } = await prisma.execution.findUniqueOrThrow({ where: { id: executionId } });
+    await recordDeleted(executionId);
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt.getTime() - 50);
+    const gone = await client.get(`/v1/executions/${executionId}`);
+    expect(gone.status).toBe(410);
+    expect(gone.body.error.code).toBe('execution_expired');
+    expect((await client.get('/v1/executions')).body.items).toEqual([]);
+    // Someone else asking about it learns nothing: 404, as for an id that never was.
+    const stranger = await signedUpClient(api.baseUrl);
+    expect((await stranger.client.get(`/v1/executions/${executionId}`)).status).toBe(404);
     expect(await prisma.ledgerEntry.count({ where: { executionId } })).toBe(3);
     expect(await tablesContaining(marker)).toEqual([]);
+    expect(await tablesNaming(executionId)).toEqual([]);
     expect((await handle.result()).purgedAt).not.toBeNull();
   }, 40_000);
 
@@ -101,7 +108,7 @@ describe('the per-record timer', () => {
 });
 
 describe('early deletion', () => {
-  it('DELETE /v1/executions/:id destroys the data at once and ends the timer; others get 404', async () => {
+  it('DELETE /v1/executions/:id deletes the record at once and ends the timer; others get 404', async () => {
     const longLived = await stack.extraApi({ EXECUTION_RETENTION: '90d' });
     try {
       const creator = await signedUpClient(longLived.baseUrl, 'Creator');
@@ -113,16 +120,35 @@ describe('early deletion', () => {
       expect((await other.client.delete(`/v1/executions/${executionId}`)).status).toBe(404);
 
       expect((await client.delete(`/v1/executions/${executionId}`)).status).toBe(204);
-      const row = await prisma.execution.findUniqueOrThrow({ where: { id: executionId } });
-      expect(row.purgedAt).not.toBeNull();
-      expect(row.inputsCiphertext).toBeNull();
+      expect(await prisma.execution.count({ where: { id: executionId } })).toBe(0);
       expect(await tablesContaining(marker)).toEqual([]);
+      expect(await tablesNaming(executionId)).toEqual([]);
       const state = await longLived.deps.temporal.workflow.getHandle(retentionWorkflowId(executionId)).result();
       expect(state.purgedAt).not.toBeNull();
-      expect((await client.delete(`/v1/executions/${executionId}`)).status).toBe(204); // idempotent
+      // Already gone: the same answer as a read (the ledger names it, so 410).
+      const again = await client.delete(`/v1/executions/${executionId}`);
+      expect(again.status).toBe(410);
+      expect(again.body.error.code).toBe('execution_expired');
+      expect((await client.get(`/v1/executions/${executionId}`)).status).toBe(410);
     } finally {
       await longLived.close();
     }
+  });
+
+  it('a free BYOM run leaves nothing that names it: after deletion it is 404, as if it never was', async () => {
+    const creator = await signedUpClient(api.baseUrl, 'Creator');
+    const tool = await createTool(creator.client, { priceCredits: 0, byomOnly: true });
+    const { client } = await signedUpClient(api.baseUrl);
+    const key = await client.post('/v1/me/provider-keys', { provider: 'openai', apiKey: `sk-${randomUUID().replace(/-/g, '')}` });
+    const res0 = await client.post(`/v1/tools/${tool.id}/executions`, { inputs: { who: 'free' }, providerKeyId: key.body.id, waitSeconds: 20 });
+    expect(res0.body.status).toBe('succeeded');
+    const executionId = res0.body.id as string;
+    expect(await prisma.ledgerEntry.count({ where: { executionId } })).toBe(0);
+    expect((await client.delete(`/v1/executions/${executionId}`)).status).toBe(204);
+    const res = await client.get(`/v1/executions/${executionId}`);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+    expect(await tablesContaining(executionId)).toEqual([]);
   });
 
   it('a run that has not finished cannot be deleted yet (409)', async () => {
@@ -139,7 +165,7 @@ describe('early deletion', () => {
 });
 
 describe('the safety net', () => {
-  it('the sweep purges records whose timers never started, in batches, and reports how many it found', async () => {
+  it('the sweep deletes records whose timers never started, in batches, and reports how many it found', async () => {
     const creator = await signedUpClient(api.baseUrl, 'Creator');
     const tool = await createTool(creator.client);
     const { user } = await signedUpClient(api.baseUrl);
@@ -162,7 +188,7 @@ describe('the safety net', () => {
     const { logger } = capturingLogger();
     const found = await createRetentionActivities({ prisma, logger }).sweepExpiredExecutions();
     expect(found).toBeGreaterThanOrEqual(2500);
-    expect(await prisma.execution.count({ where: { id: { in: ids }, purgedAt: null } })).toBe(0);
+    expect(await prisma.execution.count({ where: { id: { in: ids } } })).toBe(0);
     expect(await tablesContaining(marker)).toEqual([]);
     const sweep = await prisma.retentionSweep.findFirstOrThrow({ orderBy: { ranAt: 'desc' } });
     expect(sweep.found).toBe(found);
@@ -171,16 +197,18 @@ describe('the safety net', () => {
     await changeRole(prisma, 'grant', operator.email, 'admin');
     const metrics = (await operator.client.get('/metrics')).text;
     expect(metrics).toMatch(new RegExp(`sotally_retention_sweep_last_found ${found}`));
-    // Sweeping again leaves these records as they are (the sweep is global: a record of another test file
-    // may expire meanwhile, so the count it returns is not asserted).
-    const purgedBefore = await prisma.execution.findMany({ where: { id: { in: ids } }, select: { id: true, purgedAt: true }, orderBy: { id: 'asc' } });
+    // A record not yet expired is left alone by the sweep.
+    const live = randomUUID();
+    await prisma.execution.create({
+      data: { id: live, userId: user.id, toolId: tool.id, model: 'gpt-4o-mini', status: 'succeeded', reservedCredits: 0, expiresAt: new Date(Date.now() + 86_400_000) },
+    });
     await createRetentionActivities({ prisma, logger }).sweepExpiredExecutions();
-    expect(await prisma.execution.findMany({ where: { id: { in: ids } }, select: { id: true, purgedAt: true }, orderBy: { id: 'asc' } })).toEqual(purgedBefore);
+    expect(await prisma.execution.count({ where: { id: live } })).toBe(1);
   });
 });
 
 describe('restarts', () => {
-  it('timers pending while the worker is down still purge once a worker is back', async () => {
+  it('timers pending while the worker is down still delete once a worker is back', async () => {
     await stack.worker?.stop(); // from here on, only the worker processes below
     // Long enough for the worker process to start and finish the run before the timer is due.
     const slower = await stack.extraApi({ EXECUTION_RETENTION: '20s' });
@@ -191,14 +219,12 @@ describe('restarts', () => {
       const { client, user } = await signedUpClient(slower.baseUrl);
       await fundAccount(prisma, ledger, user.id, 50);
       const { executionId } = await runWithMarker(client, tool.id);
-      expect((await prisma.execution.findUniqueOrThrow({ where: { id: executionId } })).purgedAt).toBeNull();
       await killProcess(child); // the timer is pending, and no worker is left
       const { expiresAt } = await prisma.execution.findUniqueOrThrow({ where: { id: executionId } });
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt.getTime() - Date.now()) + 500));
-      expect((await prisma.execution.findUniqueOrThrow({ where: { id: executionId } })).purgedAt).toBeNull();
+      expect(await prisma.execution.count({ where: { id: executionId } })).toBe(1); // nothing deleted it meanwhile
       child = await startWorkerProcess(api.deps.config);
-      const row = await purgedRow(executionId, 60_000);
-      expect(row.outputCiphertext).toBeNull();
+      await recordDeleted(executionId, 60_000);
     } finally {
       await killProcess(child);
       await slower.close();
