@@ -6,11 +6,12 @@
 //   npm run bench            (all benchmarks)
 //   BENCH_RUNS=100 node --import tsx bench/executions.ts
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { DataKeys } from '../src/crypto/data-keys';
 import { Keyring } from '../src/crypto/keyring';
 import { createPrisma } from '../src/db';
 import { createLedger } from '../src/credits/ledger';
@@ -35,6 +36,7 @@ async function main() {
   const temporal = await startTemporalDevServer({ port: await freePort(), headless: true });
   const model = await startFakeOpenAI();
   const keys = Keyring.generateSpec('v1');
+  const emailIndexKey = randomBytes(32);
   const apiPort = await freePort();
   const taskQueue = `bench-${randomUUID()}`;
   const env = {
@@ -43,6 +45,7 @@ async function main() {
     DATABASE_URL: db.url,
     DATABASE_POOL_SIZE: '20',
     DATA_ENCRYPTION_KEYS: keys,
+    EMAIL_INDEX_KEY: emailIndexKey.toString('base64'),
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
     OPENAI_API_KEY: 'sk-bench-platform-key-000000000',
@@ -64,11 +67,11 @@ async function main() {
 
   // Users with plenty of credits and Bearer tokens; one creator with one tool.
   const prisma = createPrisma(db.url, 5);
-  const keyring = Keyring.parse(keys);
-  const accounts = createAccountService(prisma, { passwordCostLog2: 14, sessionTtlMs: 3_600_000 });
+  const dataKeys = new DataKeys(prisma, Keyring.parse(keys));
+  const accounts = createAccountService(prisma, dataKeys, { passwordCostLog2: 14, sessionTtlMs: 3_600_000, emailIndexKey });
   const ledger = createLedger(prisma, { reservationTtlMs: 3_600_000 });
-  const creator = await prisma.user.create({ data: { name: 'Bench creator', email: `creator-${randomUUID()}@bench.test`, passwordHash: 'x' } });
-  const tool = await createToolService(prisma, keyring, PROMPT_LIMIT_DEFAULTS).create(creator.id, {
+  const { user: creator } = await accounts.signup({ name: 'Bench creator', email: `creator-${randomUUID()}@bench.test`, password: randomUUID() });
+  const tool = await createToolService(prisma, dataKeys, PROMPT_LIMIT_DEFAULTS).create(creator.id, {
     name: 'Bench tool',
     description: 'benchmark',
     prompt: 'Reply to {{text}}',

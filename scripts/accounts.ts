@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { PrismaClient } from '@prisma/client';
 import { createLedger } from '../src/credits/ledger';
 import { createAdjustmentService } from '../src/credits/adjustments';
-import { runCommand, UsageError } from './lib/cli';
+import { accountIdByEmail, runCommand, UsageError } from './lib/cli';
 
 const USAGE = 'usage: npm run accounts -- clear-review <email> --reason "<why>"';
 
@@ -18,7 +18,7 @@ export async function accountsCommand(prisma: PrismaClient, argv: string[], oper
   const reason = values.reason?.trim();
   if (action !== 'clear-review' || !email || !reason || reason.length < 3) throw new UsageError(USAGE);
   const operators = createAdjustmentService(prisma, createLedger(prisma, { reservationTtlMs: 15 * 60_000 }));
-  const result = await operators.clearReviewByEmail(email, { operator, reason });
+  const result = await operators.clearReview(await accountIdByEmail(prisma, email), { operator, reason });
   if (!result.cleared) return `${email}: not under review; nothing changed`;
   return `${email}: review cleared (flagged ${result.flaggedAt.toISOString()} for "${result.flaggedFor ?? 'no reason recorded'}"); paid runs resume`;
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createLedger } from '../src/credits/ledger';
 import { createAdjustmentService } from '../src/credits/adjustments';
-import { runCommand, UsageError } from './lib/cli';
+import { accountIdByEmail, runCommand, UsageError } from './lib/cli';
 
 const USAGE = 'usage: npm run credits -- grant|take <email> <credits> --reason "<why>" [--key <idempotency key>]';
 
@@ -18,7 +18,7 @@ runCommand(module, async (prisma, argv) => {
   const credits = Number(amount);
   if ((action !== 'grant' && action !== 'take') || !email || !Number.isInteger(credits) || credits <= 0 || !values.reason?.trim()) throw new UsageError(USAGE);
   const adjustments = createAdjustmentService(prisma, createLedger(prisma, { reservationTtlMs: 15 * 60_000 }));
-  const result = await adjustments.adjustByEmail(email, {
+  const result = await adjustments.adjust(await accountIdByEmail(prisma, email), {
     credits: action === 'grant' ? credits : -credits,
     reason: values.reason.trim(),
     operator: `cli:${os.userInfo().username}`,

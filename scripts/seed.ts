@@ -2,13 +2,16 @@
 // demo user holding credits granted by an audited operator adjustment (so the
 // ledger explains every credit). Idempotent: fixed ids and keys, each piece
 // created only when missing. Run by `npm start`, or alone with `npm run seed`
-// (needs DATABASE_URL and DATA_ENCRYPTION_KEYS).
+// (needs DATABASE_URL, DATA_ENCRYPTION_KEYS and EMAIL_INDEX_KEY).
 // Passwords are random, shown once when an account is created, and (under
 // npm start) written to .data/demo-accounts.txt for the README's quickstart.
 import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '@prisma/client';
 import { hashPassword } from '../src/accounts/credentials';
 import { Keyring } from '../src/crypto/keyring';
+import { DataKeys } from '../src/crypto/data-keys';
+import { createProfiles, type Profiles } from '../src/accounts/profile';
+import { parseEmailIndexKey } from '../src/accounts/email-index';
 import { createPrisma } from '../src/db';
 import { createToolService } from '../src/tools/service';
 import { PROMPT_LIMIT_DEFAULTS } from '../src/config';
@@ -28,23 +31,25 @@ export interface SeedResult {
   accounts: { email: string; password: string }[];
 }
 
-async function ensureAccount(prisma: PrismaClient, id: string, name: string, email: string): Promise<{ email: string; password: string } | undefined> {
+async function ensureAccount(profiles: Profiles, prisma: PrismaClient, id: string, name: string, email: string): Promise<{ email: string; password: string } | undefined> {
   if (await prisma.user.findUnique({ where: { id }, select: { id: true } })) return undefined;
   const password = randomBytes(12).toString('base64url');
-  await prisma.user.create({ data: { id, name, email, passwordHash: await hashPassword(password, 17) } });
+  await profiles.createUser(id, { name, email, avatarUrl: null }, { passwordHash: await hashPassword(password, 17) });
   return { email, password };
 }
 
-export async function seedDemo(prisma: PrismaClient, keyring: Keyring): Promise<SeedResult> {
+export async function seedDemo(prisma: PrismaClient, keyring: Keyring, emailIndexKey: Buffer): Promise<SeedResult> {
+  const dataKeys = new DataKeys(prisma, keyring);
+  const profiles = createProfiles(prisma, dataKeys, emailIndexKey);
   const accounts = [
-    await ensureAccount(prisma, DEMO_CREATOR_ID, 'Demo Creator', DEMO_CREATOR_EMAIL),
-    await ensureAccount(prisma, DEMO_USER_ID, 'Demo User', DEMO_USER_EMAIL),
+    await ensureAccount(profiles, prisma, DEMO_CREATOR_ID, 'Demo Creator', DEMO_CREATOR_EMAIL),
+    await ensureAccount(profiles, prisma, DEMO_USER_ID, 'Demo User', DEMO_USER_EMAIL),
   ].filter((a): a is { email: string; password: string } => a !== undefined);
 
   let created = accounts.length > 0;
   if (!(await prisma.tool.findUnique({ where: { id: DEMO_TOOL_ID }, select: { id: true } }))) {
     created = true;
-    await createToolService(prisma, keyring, PROMPT_LIMIT_DEFAULTS).create(
+    await createToolService(prisma, dataKeys, PROMPT_LIMIT_DEFAULTS).create(
       DEMO_CREATOR_ID,
       {
         name: 'Haiku writer',
@@ -76,13 +81,13 @@ export async function seedDemo(prisma: PrismaClient, keyring: Keyring): Promise<
 }
 
 if (require.main === module) {
-  const { DATABASE_URL, DATA_ENCRYPTION_KEYS } = process.env;
-  if (!DATABASE_URL || !DATA_ENCRYPTION_KEYS) {
-    console.error('DATABASE_URL and DATA_ENCRYPTION_KEYS must be set');
+  const { DATABASE_URL, DATA_ENCRYPTION_KEYS, EMAIL_INDEX_KEY } = process.env;
+  if (!DATABASE_URL || !DATA_ENCRYPTION_KEYS || !EMAIL_INDEX_KEY) {
+    console.error('DATABASE_URL, DATA_ENCRYPTION_KEYS and EMAIL_INDEX_KEY must be set');
     process.exit(2);
   }
   const prisma = createPrisma(DATABASE_URL, 1);
-  seedDemo(prisma, Keyring.parse(DATA_ENCRYPTION_KEYS))
+  seedDemo(prisma, Keyring.parse(DATA_ENCRYPTION_KEYS), parseEmailIndexKey(EMAIL_INDEX_KEY))
     .then((result) => {
       for (const account of result.accounts) console.log(`Created ${account.email} (password: ${account.password})`);
       console.log(result.created ? 'Seeded the demo accounts, tool and credits.' : 'Demo data already present.');

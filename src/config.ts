@@ -88,6 +88,18 @@ const envSchema = z.object({
       }
     }),
 
+  /**
+   * The key of the email blind index (HMAC-SHA256 of the normalized address), used to find an
+   * account by email without storing the address in clear. Base64 of 32 random bytes. Changing it
+   * orphans every index value: it is not rotated like DATA_ENCRYPTION_KEYS.
+   */
+  EMAIL_INDEX_KEY: z
+    .string({ required_error: 'EMAIL_INDEX_KEY is required: base64 of 32 random bytes (npm start generates a development one)' })
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be base64 of exactly 32 bytes'),
+  /** Unwrapped per-user data keys cached per process: how many, and for how long (see src/crypto/data-keys.ts). */
+  DATA_KEY_CACHE_MAX: z.coerce.number().int().min(1).default(10_000),
+  DATA_KEY_CACHE_TTL: durationSchema.default('60s'),
+
   EXECUTION_RETENTION: durationSchema.default('90d'),
   /** How often the retention safety-net sweep runs (a Temporal Schedule). */
   RETENTION_SWEEP_INTERVAL: durationSchema.default('1d'),

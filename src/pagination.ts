@@ -74,8 +74,8 @@ export function pageOf<T extends z.ZodTypeAny>(item: T) {
 export async function readPage<T extends { createdAt: Date; id: string }, V>(
   query: { cursor?: string; limit: number },
   fetch: (after: ReturnType<typeof afterCursor>, limit: number) => Promise<T[]>,
-  view: (row: T) => V,
+  view: (row: T) => V | Promise<V>,
 ): Promise<{ items: V[]; nextCursor: string | null }> {
   const page = toPage(await fetch(afterCursor(decodeCursor(query.cursor)), query.limit), query.limit);
-  return { items: page.items.map(view), nextCursor: page.nextCursor };
+  return { items: await Promise.all(page.items.map(view)), nextCursor: page.nextCursor };
 }

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { freePort } from '../scripts/lib/dev-services';
 import { DEMO_TOOL_ID, seedDemo } from '../scripts/seed';
 import { Keyring } from '../src/crypto/keyring';
-import { closeTestPrisma, TEST_KEYS, testPrisma } from './helpers/env';
+import { closeTestPrisma, TEST_EMAIL_INDEX_KEY, TEST_KEYS, testPrisma } from './helpers/env';
+import { parseEmailIndexKey } from '../src/accounts/email-index';
 import { temporalBinary } from '../scripts/lib/temporal-binaries';
 import { stopProcessTree } from './helpers/processes';
 
@@ -61,8 +62,9 @@ it('starts the whole service from nothing, answers /readyz, and leaves no proces
     expect(output).toContain(`API          http://localhost:${port}`);
     expect(output).toContain(`API docs     http://localhost:${port}/docs`);
     expect(output).toMatch(/Temporal UI {2}http:\/\/localhost:\d+/);
-    expect(output).toContain('generated development encryption keys');
+    expect(output).toContain('generated development secrets (DATA_ENCRYPTION_KEYS, EMAIL_INDEX_KEY)');
     expect(readFileSync(path.join(dataDir, 'dev-secrets.env'), 'utf8')).toMatch(/^DATA_ENCRYPTION_KEYS=v1:/m);
+    expect(readFileSync(path.join(dataDir, 'dev-secrets.env'), 'utf8')).toMatch(/^EMAIL_INDEX_KEY=[A-Za-z0-9+/]{43}=$/m);
 
     const tools = (await (await fetch(`http://127.0.0.1:${port}/v1/tools`)).json()) as { items: { id: string }[] };
     expect(tools.items.map((t) => t.id)).toContain(DEMO_TOOL_ID);
@@ -110,8 +112,9 @@ it('starts the whole service from nothing, answers /readyz, and leaves no proces
 
 it('seeds the demo creator and tool once, however often it runs', async () => {
   const keyring = Keyring.parse(TEST_KEYS);
-  await seedDemo(testPrisma(), keyring);
-  const again = await seedDemo(testPrisma(), keyring);
+  const indexKey = parseEmailIndexKey(TEST_EMAIL_INDEX_KEY);
+  await seedDemo(testPrisma(), keyring, indexKey);
+  const again = await seedDemo(testPrisma(), keyring, indexKey);
   expect(again).toEqual({ created: false, accounts: [] });
   expect(await testPrisma().tool.count({ where: { id: DEMO_TOOL_ID } })).toBe(1);
 });

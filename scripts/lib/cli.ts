@@ -3,7 +3,21 @@
 // prints the usage and exits 2; a refusal prints "code: message" and exits 1.
 import type { PrismaClient } from '@prisma/client';
 import { createPrisma } from '../../src/db';
-import { DomainError } from '../../src/errors';
+import { DomainError, notFound } from '../../src/errors';
+import { findUserIdByEmail, parseEmailIndexKey } from '../../src/accounts/email-index';
+
+/** EMAIL_INDEX_KEY from the environment: operator commands find accounts by email through the blind index. */
+export function emailIndexKeyFromEnv(): Buffer {
+  if (!process.env.EMAIL_INDEX_KEY) throw new Error('EMAIL_INDEX_KEY must be set (the same as the API\'s)');
+  return parseEmailIndexKey(process.env.EMAIL_INDEX_KEY);
+}
+
+/** The id of the account with this email; a refusal (exit 1) when there is none. */
+export async function accountIdByEmail(prisma: PrismaClient, email: string): Promise<string> {
+  const id = await findUserIdByEmail(prisma, emailIndexKeyFromEnv(), email);
+  if (!id) throw notFound(`account ${email}`);
+  return id;
+}
 
 /** Thrown for arguments the command does not take; its message is the usage line. */
 export class UsageError extends Error {}

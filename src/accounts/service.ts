@@ -1,15 +1,24 @@
 // Accounts: sign-up, log-in, sessions, personal API tokens, profile.
+// The profile (name, email, avatar) is encrypted at rest under the user's own
+// data key; accounts are found by email through the blind index (./profile).
+import { randomUUID } from 'node:crypto';
 import { newestFirst } from '../pagination';
-import type { PrismaClient } from '@prisma/client';
+import { Prisma, type PrismaClient, type User } from '@prisma/client';
 import { DomainError, notFound } from '../errors';
+import type { DataKeys } from '../crypto/data-keys';
 import { API_TOKEN_PREFIX, decoyPasswordHash, hashPassword, newSecretToken, sha256, verifyPassword } from './credentials';
+import { createProfiles, type ProfileFields } from './profile';
 
 export interface AccountSettings {
   passwordCostLog2: number;
   sessionTtlMs: number;
+  emailIndexKey: Buffer;
 }
 
-export function createAccountService(prisma: PrismaClient, settings: AccountSettings) {
+export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, settings: AccountSettings) {
+  const profiles = createProfiles(prisma, dataKeys, settings.emailIndexKey);
+  const emailTaken = () => new DomainError('email_taken', 'an account with this email already exists');
+
   async function startSession(userId: string) {
     const token = newSecretToken();
     await prisma.session.create({
@@ -18,55 +27,68 @@ export function createAccountService(prisma: PrismaClient, settings: AccountSett
     return token;
   }
 
+  async function getUser(userId: string) {
+    const user = await prisma.user.findUnique({ where: { id: userId } });
+    if (!user) throw notFound('user');
+    return profiles.open(user);
+  }
+
   return {
     async signup(input: { name: string; email: string; password: string; avatarUrl?: string; marketingConsent?: boolean }) {
       const passwordHash = await hashPassword(input.password, settings.passwordCostLog2);
-      const existing = await prisma.user.findUnique({ where: { email: input.email }, select: { id: true } });
-      if (existing) throw new DomainError('email_taken', 'an account with this email already exists');
-      const user = await prisma.user.create({
-        data: {
-          name: input.name,
-          email: input.email,
-          passwordHash,
-          avatarUrl: input.avatarUrl ?? null,
-          marketingConsent: input.marketingConsent ?? false,
-        },
-      });
-      return { user, sessionToken: await startSession(user.id) };
+      if (await profiles.findByEmail(input.email)) throw emailTaken();
+      const profile: ProfileFields = { name: input.name, email: input.email, avatarUrl: input.avatarUrl ?? null };
+      let user: User;
+      try {
+        user = await profiles.createUser(randomUUID(), profile, { passwordHash, marketingConsent: input.marketingConsent ?? false });
+      } catch (err) {
+        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw emailTaken(); // a concurrent sign-up won
+        throw err;
+      }
+      return { user: { ...user, ...profile }, sessionToken: await startSession(user.id) };
     },
 
     async login(email: string, password: string) {
-      const user = await prisma.user.findUnique({ where: { email } });
+      const user = await profiles.findByEmail(email);
       // Verify against a decoy when the account is unknown: same work, same timing.
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash(settings.passwordCostLog2)));
       if (!user || !ok) throw new DomainError('invalid_credentials', 'email or password is wrong');
-      return { user, sessionToken: await startSession(user.id) };
+      return { user: await profiles.open(user), sessionToken: await startSession(user.id) };
     },
 
     async logout(sessionId: string) {
       await prisma.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: new Date() } });
     },
 
-    async getUser(userId: string) {
-      const user = await prisma.user.findUnique({ where: { id: userId } });
-      if (!user) throw notFound('user');
-      return user;
-    },
+    getUser,
 
-    async updateProfile(userId: string, changes: { name?: string; email?: string; avatarUrl?: string | null }) {
+    /** Rectification: the whole profile is sealed again (a row from before encryption leaves its clear columns here). */
+    async updateProfile(userId: string, changes: Partial<ProfileFields>) {
       if (changes.email) {
-        const owner = await prisma.user.findUnique({ where: { email: changes.email }, select: { id: true } });
-        if (owner && owner.id !== userId) throw new DomainError('email_taken', 'an account with this email already exists');
+        const owner = await profiles.findByEmail(changes.email);
+        if (owner && owner.id !== userId) throw emailTaken();
       }
-      return prisma.user.update({ where: { id: userId }, data: changes });
+      const current = await getUser(userId);
+      const profile: ProfileFields = {
+        name: changes.name ?? current.name,
+        email: changes.email ?? current.email,
+        avatarUrl: changes.avatarUrl === undefined ? current.avatarUrl : changes.avatarUrl,
+      };
+      try {
+        const user = await prisma.user.update({ where: { id: userId }, data: await profiles.seal(userId, profile) });
+        return { ...user, ...profile };
+      } catch (err) {
+        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw emailTaken();
+        throw err;
+      }
     },
 
-    setMarketingConsent(userId: string, marketing: boolean) {
-      return prisma.user.update({ where: { id: userId }, data: { marketingConsent: marketing } });
+    async setMarketingConsent(userId: string, marketing: boolean) {
+      return profiles.open(await prisma.user.update({ where: { id: userId }, data: { marketingConsent: marketing } }));
     },
 
-    setAnalyticsCookies(userId: string, analytics: boolean) {
-      return prisma.user.update({ where: { id: userId }, data: { analyticsCookies: analytics } });
+    async setAnalyticsCookies(userId: string, analytics: boolean) {
+      return profiles.open(await prisma.user.update({ where: { id: userId }, data: { analyticsCookies: analytics } }));
     },
 
     async createApiToken(userId: string, name: string) {

@@ -1,7 +1,8 @@
 // What clients see of an account: never the password hash, never a token's hash.
-import type { ApiToken, User } from '@prisma/client';
+import type { ApiToken } from '@prisma/client';
+import type { Account } from './profile';
 
-export function toPublicUser(user: User) {
+export function toPublicUser(user: Account) {
   return {
     id: user.id,
     name: user.name,

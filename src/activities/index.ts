@@ -4,6 +4,7 @@
 import type { PrismaClient } from '@prisma/client';
 import type { Config } from '../config';
 import type { Keyring } from '../crypto/keyring';
+import { createDataKeys } from '../crypto/data-keys';
 import type { Logger } from '../logger';
 import { createLedger } from '../credits/ledger';
 import { createCreditActivities } from '../credits/activities';
@@ -21,7 +22,7 @@ export function createActivities(deps: ActivityDeps) {
   const ledger = createLedger(deps.prisma, { reservationTtlMs: deps.config.RESERVATION_TTL });
   return {
     ...createCreditActivities(ledger),
-    ...createExecutionActivities({ ...deps, ledger }),
+    ...createExecutionActivities({ ...deps, ledger, dataKeys: createDataKeys(deps.prisma, deps.keyring, deps.config) }),
     ...createRetentionActivities(deps),
   };
 }

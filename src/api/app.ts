@@ -14,6 +14,8 @@ import { limitPerIp, limitPerUser } from './rate-limit';
 import { codecCors, registerDocs, registerServiceRoutes } from './service-routes';
 import { httpMetrics, retentionMetrics } from '../metrics';
 import { createAccountService } from '../accounts/service';
+import { parseEmailIndexKey } from '../accounts/email-index';
+import { createDataKeys } from '../crypto/data-keys';
 import { registerAccountRoutes } from '../accounts/routes';
 import { createToolService } from '../tools/service';
 import { registerToolRoutes } from '../tools/routes';
@@ -77,7 +79,9 @@ export function createApp(deps: ApiDeps): Express {
   registerServiceRoutes(route, deps);
   registerDocs(router, registry);
   const sessionTtlMs = config.SESSION_TTL;
-  registerAccountRoutes(route, createAccountService(prisma, { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs }), {
+  const dataKeys = createDataKeys(prisma, deps.keyring, config);
+  const emailIndexKey = parseEmailIndexKey(config.EMAIL_INDEX_KEY);
+  registerAccountRoutes(route, createAccountService(prisma, dataKeys, { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs, emailIndexKey }), {
     sessionTtlMs,
     signupLimiter: limitPerIp(prisma, 'signup', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     loginLimiter: limitPerIp(prisma, 'login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
@@ -89,14 +93,14 @@ export function createApp(deps: ApiDeps): Express {
       (req) => typeof (req.body as { email?: unknown } | undefined)?.email !== 'string',
     ),
   });
-  const tools = createToolService(prisma, deps.keyring, config);
-  const providerKeys = createProviderKeyService(prisma, deps.keyring);
+  const tools = createToolService(prisma, dataKeys, config);
+  const providerKeys = createProviderKeyService(prisma, dataKeys);
   registerToolRoutes(route, tools);
   registerProviderKeyRoutes(route, providerKeys);
   registerExecutionRoutes(
     route,
-    createExecutionService({ config, prisma, keyring: deps.keyring, temporal: deps.temporal, tools, providerKeys }),
-    deps.keyring,
+    createExecutionService({ config, prisma, dataKeys, temporal: deps.temporal, tools, providerKeys }),
+    dataKeys,
     limitPerUser(prisma, 'executions', config.EXECUTION_RATE_LIMIT_MAX, config.EXECUTION_RATE_LIMIT_WINDOW),
   );
   const ledger = createLedger(prisma, { reservationTtlMs: config.RESERVATION_TTL });

@@ -38,22 +38,9 @@ export function createAdjustmentService(prisma: PrismaClient, ledger: Ledger) {
     });
   }
 
-  const userIdByEmail = async (email: string) => {
-    const user = await prisma.user.findUnique({ where: { email: email.trim().toLowerCase() }, select: { id: true } });
-    if (!user) throw notFound(`account ${email}`);
-    return user.id;
-  };
-
   return {
     adjust,
     clearReview,
-    async clearReviewByEmail(email: string, request: { operator: string; reason: string }) {
-      return clearReview(await userIdByEmail(email), request);
-    },
-    async adjustByEmail(email: string, request: AdjustmentRequest) {
-      const userId = await userIdByEmail(email);
-      return { userId, ...(await adjust(userId, request)) };
-    },
   };
 }
 

@@ -1,8 +1,11 @@
-// Every encrypted column, in one list: where it lives and the AAD that binds
-// each ciphertext to its row and column (a blob copied to another row or
-// column fails to decrypt). The keyring seals and opens values through these
-// entries, key rotation re-encrypts exactly these columns, and the export and
-// erasure features walk this list. A new encrypted column is added here first.
+// Every encrypted column, in one list: where it lives, whose key encrypts it,
+// and the AAD that binds each ciphertext to its row and column (a blob copied
+// to another row or column fails to decrypt). Personal data is sealed under
+// its owner's data key (./data-keys: erasing the user destroys that key, and
+// with it every copy of the data); the data keys themselves are sealed under
+// the keyring. Key rotation, the backfill, export and erasure walk this list,
+// and the register of personal data (src/privacy) names each entry. A new
+// encrypted column is added here first.
 //
 // Temporal payloads are not rows: the codec binds them to TEMPORAL_PAYLOAD_AAD.
 
@@ -12,16 +15,19 @@ export interface EncryptedColumn {
   column: string;
   /** The table's primary key column, which the AAD names. */
   idColumn: string;
-  /** Whose personal data it is, when it is (the owner's user id column), for export and erasure. */
-  ownerColumn: string | null;
+  /** Whose personal data it is (the owner's user id column), for the data key, export and erasure. */
+  ownerColumn: string;
+  /** 'owner': sealed under the owner's data key; 'keyring': under the keyring itself (only the data keys). */
+  keyedBy: 'owner' | 'keyring';
   aad(rowId: string): string;
 }
 
-const column = (table: string, name: string, aadPrefix: string, ownerColumn: string | null): EncryptedColumn => ({
+const column = (table: string, name: string, aadPrefix: string, ownerColumn: string, idColumn = 'id'): EncryptedColumn => ({
   table,
   column: name,
-  idColumn: 'id',
+  idColumn,
   ownerColumn,
+  keyedBy: 'owner',
   aad: (rowId) => `${aadPrefix}:${rowId}`,
 });
 
@@ -34,6 +40,12 @@ export const ENCRYPTED_COLUMNS = {
   executionOutput: column('executions', 'output_ciphertext', 'executions.output', 'user_id'),
   /** A user's own model API key (BYOM). */
   providerKey: column('provider_keys', 'key_ciphertext', 'provider_keys.api_key', 'user_id'),
+  /** Profile: the user's name, email address and avatar URL. */
+  userName: column('users', 'name_ciphertext', 'users.name', 'id'),
+  userEmail: column('users', 'email_ciphertext', 'users.email', 'id'),
+  userAvatar: column('users', 'avatar_ciphertext', 'users.avatar_url', 'id'),
+  /** Each user's data key, wrapped (sealed) under the keyring's current key; rotation re-wraps it. */
+  userDataKey: { ...column('user_keys', 'wrapped_key', 'user_keys.data_key', 'user_id', 'user_id'), keyedBy: 'keyring' },
 } as const satisfies Record<string, EncryptedColumn>;
 
 export type EncryptedColumnName = keyof typeof ENCRYPTED_COLUMNS;

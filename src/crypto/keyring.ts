@@ -12,6 +12,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { EncryptedColumn } from './columns';
 
 const FORMAT_V1 = 0x01;
+/** A value under its owner's data key (./data-keys): [0x02][12-byte IV][ciphertext][16-byte tag]. */
+export const FORMAT_DATA_KEY = 0x02;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
@@ -106,9 +108,38 @@ export class Keyring {
     return this.decryptText(blob, column.aad(rowId));
   }
 
+  /** Whether a blob is sealed directly under a keyring key (format 1) rather than a user's data key. */
+  static isKeyringBlob(blob: Uint8Array): boolean {
+    return blob.length > 0 && blob[0] === FORMAT_V1;
+  }
+
   /** The key id a blob was encrypted with (for rotation jobs and metrics). */
   static keyIdOf(blob: Uint8Array): string {
     const buf = Buffer.from(blob);
     return buf.subarray(2, 2 + (buf[1] as number)).toString('utf8');
   }
 }
+
+/** AES-256-GCM under a raw 32-byte key (a user's data key): [0x02][IV][ciphertext][tag]. */
+export function encryptWithKey(key: Uint8Array, plaintext: Uint8Array | string, aad: string): Uint8Array<ArrayBuffer> {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const body = Buffer.concat([cipher.update(typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext), cipher.final()]);
+  return new Uint8Array(Buffer.concat([Buffer.from([FORMAT_DATA_KEY]), iv, body, cipher.getAuthTag()]));
+}
+
+export function decryptWithKey(key: Uint8Array, blob: Uint8Array, aad: string): Buffer {
+  const buf = Buffer.from(blob);
+  if (buf.length < 1 + IV_BYTES + TAG_BYTES || buf[0] !== FORMAT_DATA_KEY) throw new KeyringError('not a data-key ciphertext');
+  const decipher = createDecipheriv('aes-256-gcm', key, buf.subarray(1, 1 + IV_BYTES));
+  decipher.setAAD(Buffer.from(aad, 'utf8'));
+  decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
+  try {
+    return Buffer.concat([decipher.update(buf.subarray(1 + IV_BYTES, buf.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new KeyringError('ciphertext failed authentication (wrong key, wrong context or tampered data)');
+  }
+}
+
+export const DATA_KEY_BYTES = KEY_BYTES;

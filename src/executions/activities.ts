@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { PrismaClient } from '@prisma/client';
 import OpenAI from 'openai';
 import type { Config } from '../config';
-import type { Keyring } from '../crypto/keyring';
+import type { DataKeys } from '../crypto/data-keys';
 import { ENCRYPTED_COLUMNS } from '../crypto/columns';
 import type { Logger } from '../logger';
 import type { Ledger } from '../credits/ledger';
@@ -18,7 +18,7 @@ import type { RunPlan, TokenUsage } from './contract';
 export interface ExecutionActivityDeps {
   config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'MODEL_TIMEOUT' | 'MODEL_MAX_OUTPUT_TOKENS' | 'MAX_PROMPT_CHARS'>;
   prisma: PrismaClient;
-  keyring: Keyring;
+  dataKeys: DataKeys;
   logger: Logger;
   ledger: Ledger;
 }
@@ -50,7 +50,7 @@ export function classifyModelError(err: unknown, timeoutMs: number, elapsedMs: n
   return ApplicationFailure.create({ type: 'model_unavailable', message: 'the model call failed before an answer arrived' });
 }
 
-export function createExecutionActivities({ config, prisma, keyring, logger, ledger }: ExecutionActivityDeps) {
+export function createExecutionActivities({ config, prisma, dataKeys, logger, ledger }: ExecutionActivityDeps) {
   return {
     /** Marks the run as running and says what it needs (credits to hold, whether it is BYOM). */
     async startExecution(executionId: string): Promise<RunPlan> {
@@ -72,7 +72,7 @@ export function createExecutionActivities({ config, prisma, keyring, logger, led
     async callModel(executionId: string): Promise<TokenUsage> {
       const execution = await prisma.execution.findUnique({
         where: { id: executionId },
-        include: { tool: { select: { id: true, promptCiphertext: true, deletedAt: true } }, providerKey: true },
+        include: { tool: { select: { id: true, creatorId: true, promptCiphertext: true, deletedAt: true } }, providerKey: true },
       });
       if (!execution) throw permanent('execution_not_found', 'no such execution');
       if (execution.outputCiphertext) {
@@ -84,12 +84,13 @@ export function createExecutionActivities({ config, prisma, keyring, logger, led
       if (!execution.inputsCiphertext) throw permanent('execution_not_found', 'the run has no inputs');
 
       // Only this run's own tool prompt and own inputs: nothing else is read.
-      const template = keyring.open(ENCRYPTED_COLUMNS.toolPrompt, execution.toolId, execution.tool.promptCiphertext);
-      const inputs = JSON.parse(keyring.open(ENCRYPTED_COLUMNS.executionInputs, executionId, execution.inputsCiphertext)) as Record<string, unknown>;
+      // Each under its owner's data key: the prompt under the creator's, the inputs under the user's.
+      const template = await dataKeys.open(ENCRYPTED_COLUMNS.toolPrompt, execution.toolId, execution.tool.creatorId, execution.tool.promptCiphertext);
+      const inputs = JSON.parse(await dataKeys.open(ENCRYPTED_COLUMNS.executionInputs, executionId, execution.userId, execution.inputsCiphertext)) as Record<string, unknown>;
       // The platform's key only for a run that holds credits for it (admission holds at least the worst-case cost).
       if (!execution.byom && execution.reservedCredits < 1) throw permanent('nothing_held', 'a run on the platform key must hold credits');
       const apiKey = execution.byom && execution.providerKey
-        ? keyring.open(ENCRYPTED_COLUMNS.providerKey, execution.providerKey.id, execution.providerKey.keyCiphertext)
+        ? await dataKeys.open(ENCRYPTED_COLUMNS.providerKey, execution.providerKey.id, execution.providerKey.userId, execution.providerKey.keyCiphertext)
         : config.OPENAI_API_KEY;
       if (!apiKey) throw permanent('model_not_configured', 'no platform model key is configured');
       const prompt = renderPrompt(template, inputs);
@@ -114,9 +115,10 @@ export function createExecutionActivities({ config, prisma, keyring, logger, led
       const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
       // Only a run still running keeps its output: a run cancelled (or failed) meanwhile was settled
       // without a charge, so an answer arriving late is dropped, never shown for free.
+      const outputCiphertext = await dataKeys.seal(ENCRYPTED_COLUMNS.executionOutput, executionId, execution.userId, output);
       const stored = await prisma.execution.updateMany({
         where: { id: executionId, status: 'running' },
-        data: { outputCiphertext: keyring.seal(ENCRYPTED_COLUMNS.executionOutput, executionId, output), ...usage },
+        data: { outputCiphertext, ...usage },
       });
       if (stored.count === 0) {
         logger.info({ executionId }, 'model answered after the run ended; output dropped');

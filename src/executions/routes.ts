@@ -3,13 +3,13 @@
 import type { RequestHandler } from 'express';
 import type { RouteRegistrar } from '../api/router';
 import { idParams } from '../api/params';
-import type { Keyring } from '../crypto/keyring';
+import type { DataKeys } from '../crypto/data-keys';
 import { pageOf, pageQuery, readPage } from '../pagination';
 import type { ExecutionService } from './service';
 import { ExecutionSummary, Execution, Started, StartBody } from './schemas';
 import { executionSummaryView, executionView } from './views';
 
-export function registerExecutionRoutes(route: RouteRegistrar, executions: ExecutionService, keyring: Keyring, startLimiter: RequestHandler) {
+export function registerExecutionRoutes(route: RouteRegistrar, executions: ExecutionService, dataKeys: DataKeys, startLimiter: RequestHandler) {
   registerExecutionDeletion(route, executions);
 
   route({
@@ -51,7 +51,7 @@ export function registerExecutionRoutes(route: RouteRegistrar, executions: Execu
     handler: async ({ principal, params, body, idempotencyKey }) => {
       const execution = await executions.start(principal.userId, params.id, body, idempotencyKey);
       const finished = execution.status === 'succeeded' || execution.status === 'failed';
-      if (finished && body.waitSeconds) return { status: 200, body: executionView(keyring, execution) };
+      if (finished && body.waitSeconds) return { status: 200, body: await executionView(dataKeys, execution) };
       return { status: 202, body: { id: execution.id, status: execution.status }, headers: { Location: `/v1/executions/${execution.id}` } };
     },
   });
@@ -83,7 +83,7 @@ export function registerExecutionRoutes(route: RouteRegistrar, executions: Execu
     params: idParams,
     responses: { 200: Execution },
     errors: ['not_found', 'execution_expired'],
-    handler: async ({ principal, params }) => ({ status: 200, body: executionView(keyring, await executions.getOwn(principal.userId, params.id)) }),
+    handler: async ({ principal, params }) => ({ status: 200, body: await executionView(dataKeys, await executions.getOwn(principal.userId, params.id)) }),
   });
 }
 

@@ -7,7 +7,7 @@ import type { Execution, Prisma, PrismaClient, Tool } from '@prisma/client';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ValidateFunction } from 'ajv';
 import type { Config } from '../config';
-import type { Keyring } from '../crypto/keyring';
+import type { DataKeys } from '../crypto/data-keys';
 import { ENCRYPTED_COLUMNS } from '../crypto/columns';
 import { DomainError, notFound, type ErrorCode } from '../errors';
 import { claimIdempotencyKey } from '../idempotency';
@@ -39,7 +39,7 @@ export interface ExecutionServiceDeps {
     | 'RESERVATION_TTL'
   >;
   prisma: PrismaClient;
-  keyring: Keyring;
+  dataKeys: DataKeys;
   temporal: Client;
   tools: ToolService;
   providerKeys: ProviderKeyService;
@@ -63,7 +63,7 @@ export interface StartInput {
   waitSeconds?: number;
 }
 
-export function createExecutionService({ config, prisma, keyring, temporal, tools, providerKeys }: ExecutionServiceDeps) {
+export function createExecutionService({ config, prisma, dataKeys, temporal, tools, providerKeys }: ExecutionServiceDeps) {
   /** A record that is not there: expired or deleted (410) when the caller's own ledger still names it, else unknown (404). */
   async function goneOrNotFound(userId: string, id: string): Promise<DomainError> {
     if (await ledgerNamesExecution(prisma, userId, id)) {
@@ -94,8 +94,8 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
    * model's context) before anything is written; returns its estimated tokens.
    * The size is computed, not rendered: a hostile template costs nothing here.
    */
-  function checkPromptSize(tool: Tool, inputs: Record<string, unknown>): number {
-    const { chars, bytes } = measurePrompt(tools.promptOf(tool), inputs);
+  async function checkPromptSize(tool: Tool, inputs: Record<string, unknown>): Promise<number> {
+    const { chars, bytes } = measurePrompt(await tools.promptOf(tool), inputs);
     const maxTokens = promptTokenLimit(tool.model, config);
     if (chars > config.MAX_PROMPT_CHARS || bytes > maxTokens) {
       throw new DomainError('prompt_too_large', 'the prompt these inputs make is too large for this tool\'s model', {
@@ -154,7 +154,7 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
     }
     // The run's price is decided here, once, and stored on its record: the charge after the model answers uses it.
     const price = modelPrice(tool.model);
-    const promptTokens = checkPromptSize(tool, input.inputs); // every run, BYOM too: no unbounded prompt is ever sent
+    const promptTokens = await checkPromptSize(tool, input.inputs); // every run, BYOM too: no unbounded prompt is ever sent
     // A run on the platform's key holds at least its worst-case model cost; BYOM runs hold the platform fee.
     const held = input.providerKeyId ? config.BYOM_PLATFORM_FEE : Math.max(tool.priceCredits, worstCaseCost(tool.model, promptTokens, config));
     return { tool, price, held };
@@ -172,6 +172,7 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
         sameRequest: (earlier) => earlier.toolId === toolId && (earlier.requestHash === null || earlier.requestHash === requestHash),
         create: async () => {
           const { tool, price, held } = await admissionPlan(userId, toolId, input);
+          const inputsCiphertext = await dataKeys.seal(ENCRYPTED_COLUMNS.executionInputs, id, userId, JSON.stringify(input.inputs));
           const now = new Date();
           return admitWithinConcurrencyCap(userId, {
             id,
@@ -183,7 +184,7 @@ export function createExecutionService({ config, prisma, keyring, temporal, tool
             creditsPer1kInputTokens: price.creditsPer1kInputTokens,
             creditsPer1kOutputTokens: price.creditsPer1kOutputTokens,
             reservedCredits: held,
-            inputsCiphertext: keyring.seal(ENCRYPTED_COLUMNS.executionInputs, id, JSON.stringify(input.inputs)),
+            inputsCiphertext,
             idempotencyKey: idempotencyKey ?? null,
             requestHash: idempotencyKey ? requestHash : null,
             createdAt: now,

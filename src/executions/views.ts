@@ -1,7 +1,7 @@
 // What clients see of a run: a summary in lists; inputs and output (decrypted)
 // only in the owner's view of one run (null when the run stored none, e.g. a failure).
 import type { Execution } from '@prisma/client';
-import type { Keyring } from '../crypto/keyring';
+import type { DataKeys } from '../crypto/data-keys';
 import { ENCRYPTED_COLUMNS } from '../crypto/columns';
 
 export function executionSummaryView(execution: Execution) {
@@ -18,11 +18,13 @@ export function executionSummaryView(execution: Execution) {
   };
 }
 
-export function executionView(keyring: Keyring, execution: Execution) {
+export async function executionView(dataKeys: DataKeys, execution: Execution) {
   const { executionInputs, executionOutput } = ENCRYPTED_COLUMNS;
+  const open = (column: typeof executionInputs, blob: Uint8Array | null) => (blob ? dataKeys.open(column, execution.id, execution.userId, blob) : null);
+  const inputs = await open(executionInputs, execution.inputsCiphertext);
   return {
     ...executionSummaryView(execution),
-    inputs: execution.inputsCiphertext ? (JSON.parse(keyring.open(executionInputs, execution.id, execution.inputsCiphertext)) as unknown) : null,
-    output: execution.outputCiphertext ? keyring.open(executionOutput, execution.id, execution.outputCiphertext) : null,
+    inputs: inputs === null ? null : (JSON.parse(inputs) as unknown),
+    output: await open(executionOutput, execution.outputCiphertext),
   };
 }

@@ -4,7 +4,7 @@
 import { newestFirst } from '../pagination';
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@prisma/client';
-import type { Keyring } from '../crypto/keyring';
+import type { DataKeys } from '../crypto/data-keys';
 import { ENCRYPTED_COLUMNS } from '../crypto/columns';
 import { notFound } from '../errors';
 import { recordSecurityEvent } from '../accounts/security-events';
@@ -15,10 +15,11 @@ export function maskKey(apiKey: string): string {
   return `${apiKey.slice(0, 3)}…${apiKey.slice(-4)}`;
 }
 
-export function createProviderKeyService(prisma: PrismaClient, keyring: Keyring) {
+export function createProviderKeyService(prisma: PrismaClient, dataKeys: DataKeys) {
   return {
     async add(userId: string, input: { provider: 'openai'; apiKey: string; label?: string }) {
       const id = randomUUID();
+      const keyCiphertext = await dataKeys.seal(ENCRYPTED_COLUMNS.providerKey, id, userId, input.apiKey);
       return prisma.$transaction(async (tx) => {
         const row = await tx.providerKey.create({
           data: {
@@ -27,7 +28,7 @@ export function createProviderKeyService(prisma: PrismaClient, keyring: Keyring)
             provider: input.provider,
             label: input.label ?? null,
             masked: maskKey(input.apiKey),
-            keyCiphertext: keyring.seal(ENCRYPTED_COLUMNS.providerKey, id, input.apiKey),
+            keyCiphertext,
           },
         });
         await recordSecurityEvent(tx, userId, 'provider_key_added');

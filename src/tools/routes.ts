@@ -28,7 +28,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     errors: ['invalid_input_schema', 'invalid_prompt_template', 'model_not_priced', 'price_below_model_cost'],
     handler: async ({ principal, body }) => {
       const tool = await tools.create(principal.userId, body);
-      return { status: 201, body: { tool: toolView(tools, tool, principal.userId) } };
+      return { status: 201, body: { tool: await toolView(tools, tool, principal.userId) } };
     },
   });
 
@@ -63,7 +63,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     errors: ['not_found'],
     handler: async ({ principal, params }) => ({
       status: 200,
-      body: { tool: toolView(tools, await tools.get(params.id), principal?.userId) },
+      body: { tool: await toolView(tools, await tools.get(params.id), principal?.userId) },
     }),
   });
 
@@ -80,7 +80,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     errors: ['not_found', 'invalid_input_schema', 'invalid_prompt_template', 'model_not_priced', 'price_below_model_cost'],
     handler: async ({ principal, params, body }) => {
       const tool = await tools.update(params.id, principal.userId, body);
-      return { status: 200, body: { tool: toolView(tools, tool, principal.userId) } };
+      return { status: 200, body: { tool: await toolView(tools, tool, principal.userId) } };
     },
   });
 

@@ -4,7 +4,7 @@
 // set to NULL and the row stays as a tombstone for the ledger's references.
 import { randomUUID } from 'node:crypto';
 import type { Prisma, PrismaClient, Tool } from '@prisma/client';
-import type { Keyring } from '../crypto/keyring';
+import type { DataKeys } from '../crypto/data-keys';
 import { DomainError, notFound } from '../errors';
 import { ENCRYPTED_COLUMNS } from '../crypto/columns';
 import { checkToolDefinition, type InputSchema } from './definition';
@@ -23,7 +23,7 @@ export interface ToolDefinition {
 
 const PROMPT = ENCRYPTED_COLUMNS.toolPrompt;
 
-export function createToolService(prisma: PrismaClient, keyring: Keyring, limits: PromptLimits) {
+export function createToolService(prisma: PrismaClient, dataKeys: DataKeys, limits: PromptLimits) {
   /** Everything a saved tool must satisfy: a valid definition, and a price covering its worst-case model cost. */
   function checkDefinition(def: ToolDefinition) {
     checkToolDefinition(def.prompt, def.inputSchema);
@@ -60,7 +60,7 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring, limits
           creatorId,
           name: def.name,
           description: def.description,
-          promptCiphertext: keyring.seal(PROMPT, id, def.prompt),
+          promptCiphertext: await dataKeys.seal(PROMPT, id, creatorId, def.prompt),
           inputSchema: def.inputSchema as unknown as Prisma.InputJsonValue,
           model: def.model,
           priceCredits: def.priceCredits,
@@ -72,9 +72,9 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring, limits
     get: findLive,
 
     /** The prompt of a live tool, in clear (for its creator's view and for measuring a run's prompt). */
-    promptOf(tool: Tool): string {
+    promptOf(tool: Tool): Promise<string> {
       if (!tool.promptCiphertext) throw notFound('tool');
-      return keyring.open(PROMPT, tool.id, tool.promptCiphertext);
+      return dataKeys.open(PROMPT, tool.id, tool.creatorId, tool.promptCiphertext);
     },
 
     list(filter: { creatorId?: string }, after: object, limit: number) {
@@ -90,7 +90,7 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring, limits
       checkDefinition({
         name: changes.name ?? tool.name,
         description: changes.description ?? tool.description,
-        prompt: changes.prompt ?? keyring.open(PROMPT, id, tool.promptCiphertext as Uint8Array),
+        prompt: changes.prompt ?? (await dataKeys.open(PROMPT, id, tool.creatorId, tool.promptCiphertext as Uint8Array)),
         inputSchema: changes.inputSchema ?? (tool.inputSchema as unknown as InputSchema),
         model: changes.model ?? tool.model,
         priceCredits: changes.priceCredits ?? tool.priceCredits,
@@ -105,7 +105,7 @@ export function createToolService(prisma: PrismaClient, keyring: Keyring, limits
           ...(changes.priceCredits !== undefined ? { priceCredits: changes.priceCredits } : {}),
           ...(changes.byomOnly !== undefined ? { byomOnly: changes.byomOnly } : {}),
           ...(changes.inputSchema ? { inputSchema: changes.inputSchema as unknown as Prisma.InputJsonValue } : {}),
-          ...(changes.prompt ? { promptCiphertext: keyring.seal(PROMPT, id, changes.prompt) } : {}),
+          ...(changes.prompt ? { promptCiphertext: await dataKeys.seal(PROMPT, id, tool.creatorId, changes.prompt) } : {}),
         },
       });
     },

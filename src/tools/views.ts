@@ -4,7 +4,7 @@ import type { InputSchema } from './input-schema';
 import type { ToolService } from './service';
 
 /** A live tool as `viewerId` may see it. */
-export function toolView(tools: ToolService, tool: Tool, viewerId: string | undefined) {
+export async function toolView(tools: ToolService, tool: Tool, viewerId: string | undefined) {
   const isCreator = viewerId === tool.creatorId;
   return {
     id: tool.id,
@@ -17,6 +17,6 @@ export function toolView(tools: ToolService, tool: Tool, viewerId: string | unde
     byomOnly: tool.byomOnly,
     createdAt: tool.createdAt,
     updatedAt: tool.updatedAt,
-    ...(isCreator && tool.promptCiphertext ? { prompt: tools.promptOf(tool) } : {}),
+    ...(isCreator && tool.promptCiphertext ? { prompt: await tools.promptOf(tool) } : {}),
   };
 }

@@ -3,6 +3,7 @@
 import { HttpClient, signedUpClient, startTestApi, TEST_PASSWORD } from '../helpers/api';
 import { testPrisma, uniqueEmail } from '../helpers/env';
 import { useTestApi } from '../helpers/lifecycle';
+import { storedAccount, userWithEmail } from '../helpers/accounts';
 
 const api = useTestApi();
 
@@ -18,7 +19,7 @@ describe('sign-up and log-in', () => {
     expect(sid).toMatch(/HttpOnly/i);
     expect(sid).toMatch(/SameSite=Lax/i);
     expect(sid).not.toMatch(/Secure/i); // plain HTTP here; the TLS test checks Secure
-    const row = await testPrisma().user.findUniqueOrThrow({ where: { email } });
+    const row = await testPrisma().user.findUniqueOrThrow({ where: userWithEmail(email) });
     expect(row.passwordHash).toMatch(/^scrypt\$/);
     expect(row.passwordHash).not.toContain(TEST_PASSWORD);
     const sessions = await testPrisma().session.findMany({ where: { userId: row.id } });
@@ -44,7 +45,7 @@ describe('sign-up and log-in', () => {
     const res = await new HttpClient(api.baseUrl).post('/v1/auth/signup', { name: 'Twin', email, password: TEST_PASSWORD });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('email_taken');
-    expect(await testPrisma().user.count({ where: { email } })).toBe(1);
+    expect(await testPrisma().user.count({ where: userWithEmail(email) })).toBe(1);
   });
 
   it('logout revokes the session server-side: the old cookie no longer works', async () => {
@@ -71,7 +72,7 @@ describe('CSRF defence for cookie sessions', () => {
     expect(res.body.error.code).toBe('csrf_token_invalid');
     const wrong = await client.patch('/v1/me', { name: 'Mallory' }, { 'x-csrf-token': 'forged' });
     expect(wrong.status).toBe(403);
-    expect((await testPrisma().user.findUniqueOrThrow({ where: { id: user.id } })).name).toBe('Test User');
+    expect((await storedAccount(testPrisma(), user.id)).name).toBe('Test User');
     client.sendCsrf = true;
     expect((await client.patch('/v1/me', { name: 'Renamed' })).status).toBe(200);
   });
@@ -88,8 +89,7 @@ describe('profile (rectification), consents and cookie preferences', () => {
     const patched = await client.patch('/v1/me', { name: 'Grace', email: newEmail, avatarUrl: 'https://img.example/g.png' });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ name: 'Grace', email: newEmail, avatarUrl: 'https://img.example/g.png' });
-    const row = await testPrisma().user.findUniqueOrThrow({ where: { id: user.id } });
-    expect(row).toMatchObject({ name: 'Grace', email: newEmail });
+    expect(await storedAccount(testPrisma(), user.id)).toMatchObject({ name: 'Grace', email: newEmail });
   });
 
   it('refuses to take another account’s email', async () => {

@@ -74,7 +74,7 @@ it('npm run credits grants from the command line, audited as the OS user', () =>
     const run = (...args: string[]) =>
       spawnSync(process.execPath, ['--import', 'tsx', 'scripts/credits.ts', ...args], {
         cwd: path.resolve(__dirname, '..', '..'),
-        env: { PATH: process.env.PATH, DATABASE_URL: api.deps.config.DATABASE_URL },
+        env: { PATH: process.env.PATH, DATABASE_URL: api.deps.config.DATABASE_URL, EMAIL_INDEX_KEY: api.deps.config.EMAIL_INDEX_KEY },
         encoding: 'utf8',
       });
     const granted = run('grant', user.email, '25', '--reason', 'support goodwill', '--key', `k-${user.user.id}`);

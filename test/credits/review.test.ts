@@ -4,7 +4,7 @@
 // that is not under review.
 import { randomUUID } from 'node:crypto';
 import { closeTestPrisma, testPrisma } from '../helpers/env';
-import { createUser, fundAccount } from '../helpers/accounts';
+import { createAccount, fundAccount } from '../helpers/accounts';
 import { createLedger } from '../../src/credits/ledger';
 import { accountsCommand } from '../../scripts/accounts';
 
@@ -13,11 +13,10 @@ const ledger = createLedger(prisma, { reservationTtlMs: 60_000 });
 afterAll(closeTestPrisma);
 
 async function disputedAccount() {
-  const account = await createUser(prisma);
+  const { id: account, email } = await createAccount(prisma);
   const { paymentIntentId } = await fundAccount(prisma, ledger, account, 100, { amountCents: 1000 });
   await prisma.creditClawback.create({ data: { stripeObjectId: `dp_${randomUUID()}`, kind: 'dispute', paymentIntentId, amountCents: 100 } });
   await ledger.applyClawbacks(paymentIntentId);
-  const email = (await prisma.user.findUniqueOrThrow({ where: { id: account } })).email;
   return { account, email };
 }
 
@@ -38,8 +37,7 @@ it('clear-review lifts the review so paid runs resume, and records who did it an
 });
 
 it('on an account not under review it changes nothing and records nothing', async () => {
-  const account = await createUser(prisma);
-  const email = (await prisma.user.findUniqueOrThrow({ where: { id: account } })).email;
+  const { id: account, email } = await createAccount(prisma);
   expect(await accountsCommand(prisma, ['clear-review', email, '--reason', 'checking'], 'cli:ops')).toMatch(/not under review/);
   expect(await prisma.operatorAction.count({ where: { userId: account } })).toBe(0);
 });

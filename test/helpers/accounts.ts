@@ -1,11 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@prisma/client';
-import { uniqueEmail } from './env';
+import { TEST_EMAIL_INDEX_KEY, TEST_KEYS, uniqueEmail } from './env';
+import { createProfiles } from '../../src/accounts/profile';
+import { emailIndex, parseEmailIndexKey } from '../../src/accounts/email-index';
+import { DataKeys } from '../../src/crypto/data-keys';
+import { Keyring } from '../../src/crypto/keyring';
 
-/** A user row straight in the database (for tests below the API). */
+const testProfiles = (prisma: PrismaClient) => createProfiles(prisma, new DataKeys(prisma, Keyring.parse(TEST_KEYS)), parseEmailIndexKey(TEST_EMAIL_INDEX_KEY));
+
+/** The `where` that finds a users row by email (through the blind index, as the API does). */
+export const userWithEmail = (email: string) => ({ emailIndex: emailIndex(parseEmailIndexKey(TEST_EMAIL_INDEX_KEY), email) });
+
+/** A user's row as stored, with its profile decrypted (the API's and the tests' keys are the same). */
+export async function storedAccount(prisma: PrismaClient, userId: string) {
+  return testProfiles(prisma).open(await prisma.user.findUniqueOrThrow({ where: { id: userId } }));
+}
+
+/** A user row straight in the database, profile encrypted as sign-up does (for tests below the API). */
+export async function createAccount(prisma: PrismaClient, name = 'Ledger User'): Promise<{ id: string; email: string }> {
+  const email = uniqueEmail('ledger');
+  const profiles = testProfiles(prisma);
+  const user = await profiles.createUser(randomUUID(), { name, email, avatarUrl: null }, { passwordHash: 'not-a-login' });
+  return { id: user.id, email };
+}
+
 export async function createUser(prisma: PrismaClient, name = 'Ledger User'): Promise<string> {
-  const user = await prisma.user.create({ data: { id: randomUUID(), name, email: uniqueEmail('ledger'), passwordHash: 'not-a-login' } });
-  return user.id;
+  return (await createAccount(prisma, name)).id;
 }
 
 /** Gives an account credits the way a paid checkout does (purchase row + creditPurchase). */

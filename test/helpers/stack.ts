@@ -47,6 +47,7 @@ export async function startWorkerProcess(config: Config, extraEnv: Record<string
       PATH: process.env.PATH,
       DATABASE_URL: config.DATABASE_URL,
       DATA_ENCRYPTION_KEYS: config.DATA_ENCRYPTION_KEYS,
+      EMAIL_INDEX_KEY: config.EMAIL_INDEX_KEY,
       TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
       TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
       OPENAI_API_KEY: config.OPENAI_API_KEY,

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../../src/config';
 import { Keyring } from '../../src/crypto/keyring';
 
-const valid = { DATABASE_URL: 'postgresql://u@127.0.0.1/db', DATA_ENCRYPTION_KEYS: Keyring.generateSpec() };
+const valid = { DATABASE_URL: 'postgresql://u@127.0.0.1/db', DATA_ENCRYPTION_KEYS: Keyring.generateSpec(), EMAIL_INDEX_KEY: Buffer.alloc(32, 7).toString('base64') };
 
 describe('configuration', () => {
   it('parses durations and defaults, and freezes the result', () => {
