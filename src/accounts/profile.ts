@@ -6,7 +6,7 @@
 import type { Prisma, PrismaClient, User } from '@prisma/client';
 import type { DataKeys } from '../crypto/data-keys';
 import { ENCRYPTED_COLUMNS } from '../crypto/columns';
-import { emailIndex, normalizeEmail, userByEmailWhere } from './email-index';
+import { emailIndex, findUserByEmail, normalizeEmail } from './email-index';
 
 export interface ProfileFields {
   name: string;
@@ -64,7 +64,7 @@ export function createProfiles(prisma: PrismaClient, dataKeys: DataKeys, indexKe
 
     /** The account with this email, by blind index (or by the clear column of a row not yet backfilled). */
     findByEmail(email: string): Promise<User | null> {
-      return prisma.user.findFirst({ where: userByEmailWhere(indexKey, email) });
+      return findUserByEmail(prisma, indexKey, email);
     },
   };
 }

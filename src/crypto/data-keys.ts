@@ -51,6 +51,11 @@ export class DataKeys {
     return { key, wrappedKey: this.keyring.seal(WRAP, userId, key.toString('base64')) };
   }
 
+  /** Drops a user's key from this process's cache (the next use reads it again). */
+  forget(userId: string): void {
+    this.cache.delete(userId);
+  }
+
   /** Remembers a key the caller just created (after its transaction committed). */
   remember(userId: string, key: Buffer): void {
     this.cache.set(userId, key);
@@ -124,7 +129,7 @@ export class DataKeys {
       create: { userId, wrappedKey: null, destroyedAt: new Date() },
       update: { wrappedKey: null, destroyedAt: new Date() },
     });
-    this.cache.delete(userId);
+    this.forget(userId);
   }
 }
 
