@@ -4,8 +4,11 @@
 // every listed key decrypts, so keys rotate by prepending a new one.
 // Each key must decode to exactly 32 bytes.
 //
-// Blob layout (self-describing, so old rows stay readable after rotation):
-//   [0x01 format][1 byte key-id length][key id, utf8][12-byte IV][ciphertext][16-byte tag]
+// Blob layouts (self-describing, so old rows stay readable after rotation):
+//   format 1, under a keyring key (the users' data keys, Temporal payloads):
+//     [0x01][1 byte key-id length][key id, utf8][12-byte IV][ciphertext][16-byte tag]
+//   format 2, under a user's data key (./data-keys; which user is the row's owner):
+//     [0x02][12-byte IV][ciphertext][16-byte tag]
 // Every call binds the ciphertext to its context with AAD (e.g. "tools.prompt:<row id>"),
 // so a blob copied to another row or column fails to decrypt.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
