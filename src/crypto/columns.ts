@@ -15,7 +15,7 @@ export interface EncryptedColumn {
   column: string;
   /** The table's primary key column, which the AAD names. */
   idColumn: string;
-  /** Whose personal data it is (the owner's user id column), for the data key, export and erasure. */
+  /** Whose personal data it is (the owner's user id column), for the data key; the register's owner of the table (test/privacy/register.test.ts checks). */
   ownerColumn: string;
   /** 'owner': sealed under the owner's data key; 'keyring': under the keyring itself (only the data keys). */
   keyedBy: 'owner' | 'keyring';
