@@ -424,7 +424,7 @@ export const PERSONAL_DATA = {
     owner: { column: 'user_id' },
     category: 'security',
     basis: legitimateInterest('alerting the user to activity on their account and investigating misuse'),
-    retention: timed('created_at', '12 months', '365d'),
+    retention: timed('created_at', '12 months from the event', '365d'),
     export: include,
     erasure: del,
     columns: { id: {}, user_id: {}, type: {}, created_at: {}, notified_at: {} },
