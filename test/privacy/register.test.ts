@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma, type PrismaClient } from '@prisma/client';
 import { closeTestPrisma, testPrisma } from '../helpers/env';
+import { createUser } from '../helpers/accounts';
 import { ENCRYPTED_COLUMNS } from '../../src/crypto/columns';
 import { parseDuration } from '../../src/duration';
 import {
@@ -196,14 +197,32 @@ it('control: a column, tables referencing users and an encrypted column added to
   });
 });
 
-it("each table's owner reference selects a user's rows in SQL (the walk export and erasure will take)", async () => {
+it("each table's owner reference selects exactly the user's rows in SQL, following `via` (the walk export and erasure will take)", async () => {
   const prisma = testPrisma();
+  const userId = await createUser(prisma, 'Register Owner');
+  const paymentIntentId = `pi_test_${randomUUID()}`;
+  await prisma.session.create({ data: { userId, tokenHash: randomUUID(), expiresAt: new Date(Date.now() + 60_000) } });
+  await prisma.creditPurchase.create({
+    data: { checkoutSessionId: `cs_test_${randomUUID()}`, accountId: userId, packageId: 'test', credits: 1, amountCents: 5, currency: 'usd', checkoutUrl: 'https://checkout.example/test', paymentIntentId },
+  });
+  await prisma.creditClawback.create({ data: { stripeObjectId: `re_test_${randomUUID()}`, kind: 'refund', paymentIntentId, amountCents: 5 } });
+  const expected: Record<string, number> = { users: 1, sessions: 1, credit_purchases: 1, credit_clawbacks: 1 };
+
+  const counted: Record<string, number> = {};
+  const strangers: Record<string, number> = {};
   for (const [table] of personalTables()) {
-    const condition = ownerCondition(table, randomUUID());
-    if (!condition) continue;
-    const rows = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM ${Prisma.raw(`"${table}"`)} WHERE ${condition}`;
-    expect([table, Number(rows[0]?.n)]).toEqual([table, 0]);
+    const mine = ownerCondition(table, userId);
+    const theirs = ownerCondition(table, randomUUID());
+    if (!mine || !theirs) continue;
+    const count = async (condition: Prisma.Sql) =>
+      Number((await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM ${Prisma.raw(`"${table}"`)} WHERE ${condition}`)[0]?.n);
+    counted[table] = await count(mine);
+    strangers[table] = await count(theirs);
   }
+  const tables = Object.keys(counted);
+  expect(tables).toHaveLength(personalTables().filter(([, entry]) => !('none' in entry.owner)).length);
+  expect(counted).toEqual(Object.fromEntries(tables.map((table) => [table, expected[table] ?? 0])));
+  expect(strangers).toEqual(Object.fromEntries(tables.map((table) => [table, 0])));
 });
 
 it('the rules hold together: rows are deleted whole or kept, pseudonyms replace the owner reference only, durations parse', () => {
