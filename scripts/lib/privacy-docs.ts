@@ -37,10 +37,8 @@ export interface PolicyPromise {
 }
 
 // The pieces of work still to come, named once.
-const RIGHTS = 'the privacy-rights issue: export, erasure, restriction, objection';
-const PER_USER_KEYS = 'issue 11, in progress: per-user data keys, encrypted profile, blind index';
+const RIGHTS = 'issue 12: export, erasure, restriction, objection';
 const CLEANUP = 'the security-data cleanup schedule';
-const RECORD_DELETION = 'issue 11, in progress: the record deleted whole at expiry';
 
 const t = (file: string, test: string): TestRef => ({ file, test });
 
@@ -56,12 +54,12 @@ export const PROMISES: PolicyPromise[] = [
     promise: 'Execution inputs and outputs, and the whole execution record: deleted 90 days from the run (a timer per record, a daily sweep)',
     code: ['src/retention/workflows.ts', 'src/retention/service.ts', 'src/temporal/schedules.ts'],
     tests: [
-      t('test/retention/retention.test.ts', 'destroys inputs and output at expiry'),
+      t('test/retention/retention.test.ts', 'deletes the whole record at expiry'),
       t('test/retention/time-skipping.test.ts', 'day 89: the data is there'),
-      t('test/retention/retention.test.ts', 'the sweep purges records whose timers never started'),
-      t('test/retention/retention.test.ts', 'timers pending while the worker is down still purge'),
+      t('test/retention/retention.test.ts', 'the sweep deletes records whose timers never started'),
+      t('test/retention/retention.test.ts', 'timers pending while the worker is down still delete'),
+      t('test/retention/retention.test.ts', 'a free BYOM run leaves nothing that names it'),
     ],
-    notYet: `inputs, output, error message and request hash are destroyed at expiry; the rest of the record stays (${RECORD_DELETION})`,
   },
   {
     promise: 'Credit transactions: kept indefinitely in an append-only ledger; on erasure the user reference is pseudonymized',
@@ -97,7 +95,7 @@ export const PROMISES: PolicyPromise[] = [
     promise: 'Usage analytics: indefinite, anonymized: aggregates only, no user ids, small groups suppressed',
     code: [],
     tests: [],
-    notYet: 'the creator-analytics issue',
+    notYet: 'issue 14 (creator analytics)',
   },
 
   // SPEC, "Personal data: one register, per-user keys"
@@ -112,14 +110,19 @@ export const PROMISES: PolicyPromise[] = [
   {
     promise: 'Export, erasure, retention and key rotation read the register',
     code: ['src/crypto/rotation.ts'],
-    tests: [t('test/crypto/rotation.test.ts', 're-encrypts every registered column under the current key')],
+    tests: [t('test/crypto/data-keys.test.ts', 're-wraps every data key under the new keyring key')],
     notYet: `key rotation walks ENCRYPTED_COLUMNS, every entry of which the register names (the register test checks); the retention code does not read the register yet; export and erasure (${RIGHTS})`,
   },
   {
     promise: "Each user's personal data is encrypted under a data key of their own; erasure destroys it first (crypto-shredding); name and email encrypted, log-in by a blind index",
-    code: [],
-    tests: [],
-    notYet: PER_USER_KEYS,
+    code: ['src/crypto/data-keys.ts', 'src/accounts/profile.ts', 'src/accounts/email-index.ts', 'src/crypto/rotation.ts'],
+    tests: [
+      t('test/crypto/data-keys.test.ts', 'no key the system holds decrypts the ciphertexts captured from the database'),
+      t('test/privacy/profile-at-rest.test.ts', 'name, email and avatar are stored only as ciphertext'),
+      t('test/privacy/profile-at-rest.test.ts', 'log-in and uniqueness go through the blind index'),
+      t('test/crypto/data-keys.test.ts', 'seals clear profiles and moves keyring-sealed values'),
+    ],
+    notYet: `erasure itself, which destroys the key first (${RIGHTS})`,
   },
 
   // SPEC, "Invariants that tests must defend"
@@ -127,7 +130,7 @@ export const PROMISES: PolicyPromise[] = [
     promise: 'Privacy: after expiry or erasure the data is gone from Postgres and absent from Temporal payloads in clear',
     code: ['src/retention/service.ts', 'src/temporal/codec.ts', 'src/temporal/failure-converter.ts'],
     tests: [
-      t('test/retention/retention.test.ts', 'destroys inputs and output at expiry'),
+      t('test/retention/retention.test.ts', 'deletes the whole record at expiry'),
       t('test/temporal/codec-roundtrip.test.ts', 'the stored history holds none of them in clear'),
       t('test/temporal/codec-roundtrip.test.ts', 'failure messages and stack traces are encrypted in the history too'),
     ],
@@ -142,7 +145,7 @@ export const PROMISES: PolicyPromise[] = [
     promise: 'Privacy: creators never see user identity or outputs',
     code: ['src/executions/views.ts', 'src/tools/views.ts'],
     tests: [t('test/executions/executions.test.ts', 'execution id is a 404')],
-    notYet: 'runs are shown to their owner only; creator analytics and input samples come with the creator-analytics issue',
+    notYet: 'runs are shown to their owner only; creator analytics and input samples come with issue 14',
   },
   {
     promise: "Access: every route checks who may see what; one user's ids are useless to another (404, not 403)",
@@ -197,26 +200,27 @@ export const PROMISES: PolicyPromise[] = [
     promise: "Support access: support reads a user's runs with a stated reason; every access is audited and shown to the user in their export",
     code: [],
     tests: [],
-    notYet: 'the support-access issue; operator_actions already audits clearing a fraud review',
+    notYet: 'issue 14 (support access); operator_actions already audits clearing a fraud review',
   },
   {
     promise: 'Breach response: affected users notified and the authority report prepared within 72 hours of discovery',
     code: [],
     tests: [],
-    notYet: 'the breach-response issue',
+    notYet: 'issue 13 (breach response)',
   },
   {
     promise: 'Cookies: only the essential session cookie by default; the analytics preference is stored per user and respected',
     code: ['src/api/auth.ts', 'src/accounts/service.ts'],
     tests: [t('test/api/accounts.test.ts', 'only essential cookies are set by default')],
-    notYet: 'the preference is stored; nothing uses analytics yet to respect it (the creator-analytics issue)',
+    notYet: 'the preference is stored; nothing uses analytics yet to respect it (issue 14)',
   },
   {
     promise: 'Transport and storage: TLS 1.3 minimum when given a certificate; sensitive fields encrypted at rest with AES-256-GCM',
-    code: ['src/server.ts', 'src/crypto/keyring.ts', 'src/crypto/columns.ts'],
+    code: ['src/server.ts', 'src/crypto/keyring.ts', 'src/crypto/data-keys.ts', 'src/crypto/columns.ts'],
     tests: [
       t('test/api/tls.test.ts', 'refuses a client that speaks at most TLS 1.2'),
       t('test/unit/keyring.test.ts', 'refuses a blob moved to another record'),
+      t('test/privacy/profile-at-rest.test.ts', 'name, email and avatar are stored only as ciphertext'),
     ],
   },
 ];

@@ -127,13 +127,20 @@ export const PERSONAL_DATA = {
     erasure: del,
     columns: {
       id: {},
-      name: {},
-      email: {},
+      name: { export: exclude('legacy clear column: empty once `npm run keys -- backfill` ran (new rows never fill it); the name is exported from name_ciphertext') },
+      email: { export: exclude('legacy clear column: empty after the backfill; the address is exported from email_ciphertext') },
+      name_ciphertext: { encrypted: ENCRYPTED_COLUMNS.userName },
+      email_ciphertext: { encrypted: ENCRYPTED_COLUMNS.userEmail },
+      avatar_ciphertext: { encrypted: ENCRYPTED_COLUMNS.userAvatar },
+      email_index: {
+        category: 'security',
+        export: exclude('an HMAC of the normalized address for log-in: the address itself is exported'),
+      },
       password_hash: {
         category: 'security',
         export: exclude('a scrypt hash of the password: of no use to the user, a risk in an export file'),
       },
-      avatar_url: {},
+      avatar_url: { export: exclude('legacy clear column: empty after the backfill; the avatar URL is exported from avatar_ciphertext') },
       roles: {},
       marketing_consent: {
         category: 'consent',
@@ -145,6 +152,22 @@ export const PERSONAL_DATA = {
       },
       created_at: {},
       updated_at: {},
+    },
+  },
+
+  user_keys: {
+    holds: "each user's data key, wrapped by the keyring: everything personal of theirs is encrypted under it",
+    owner: { column: 'user_id' },
+    category: 'security',
+    basis: contract('encryption at rest of the account\'s data, promised by the policy'),
+    retention: untilAccountDeletion,
+    export: exclude('a wrapped key: of no use to the user, and the means to read their data'),
+    erasure: blank('destroyed first (wrapped_key NULL): every copy of the user\'s data, backups included, becomes unreadable; the marked row stops a new key being made'),
+    columns: {
+      user_id: {},
+      wrapped_key: { encrypted: ENCRYPTED_COLUMNS.userDataKey },
+      created_at: {},
+      destroyed_at: {},
     },
   },
 
@@ -393,7 +416,6 @@ export const PERSONAL_DATA = {
       started_at: {},
       finished_at: {},
       expires_at: {},
-      purged_at: {},
     },
   },
 

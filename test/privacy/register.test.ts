@@ -187,13 +187,13 @@ it('control: a column, tables referencing users and an encrypted column added to
   schema.references.set('register_probe_child', new Set(['sessions']));
   schema.tables.get('retention_sweeps')?.set('detail_ciphertext', 'bytea');
   schema.references.set('stripe_events', new Set(['executions']));
-  schema.tables.get('executions')?.delete('purged_at');
+  schema.tables.get('executions')?.delete('request_hash');
   expect(compare(schema)).toEqual({
     unaccountedTables: ['register_probe: neither in PERSONAL_DATA nor in NOT_PERSONAL', 'register_probe_child: neither in PERSONAL_DATA nor in NOT_PERSONAL'],
     unlistedColumns: ['users.phone'],
     userReferences: ['stripe_events references a user (foreign key → executions, which references a user) but is declared not personal'],
     encryption: ['retention_sweeps.detail_ciphertext: a bytea column in a table not registered as personal'],
-    missingFromSchema: ['executions.purged_at'],
+    missingFromSchema: ['executions.request_hash'],
   });
 });
 
@@ -206,7 +206,7 @@ it("each table's owner reference selects exactly the user's rows in SQL, followi
     data: { checkoutSessionId: `cs_test_${randomUUID()}`, accountId: userId, packageId: 'test', credits: 1, amountCents: 5, currency: 'usd', checkoutUrl: 'https://checkout.example/test', paymentIntentId },
   });
   await prisma.creditClawback.create({ data: { stripeObjectId: `re_test_${randomUUID()}`, kind: 'refund', paymentIntentId, amountCents: 5 } });
-  const expected: Record<string, number> = { users: 1, sessions: 1, credit_purchases: 1, credit_clawbacks: 1 };
+  const expected: Record<string, number> = { users: 1, user_keys: 1, sessions: 1, credit_purchases: 1, credit_clawbacks: 1 };
 
   const counted: Record<string, number> = {};
   const strangers: Record<string, number> = {};
