@@ -2,7 +2,9 @@
 // replay test (test/temporal/replay.test.ts). Re-record when a workflow's
 // shape changes ON PURPOSE, and keep the old files: a running workflow started
 // under the old code must still replay (use patched() to change it).
-//   npm run record-histories
+//   npm run record-histories                       (every workflow type)
+//   npm run record-histories -- <name> [<name> ...]  (only these, e.g. a new workflow's,
+//                                                    leaving the other fixtures as they are)
 // Activities are typed stand-ins (no database); the default data converter is
 // used, so the fixtures hold no ciphertext and need no key.
 import { writeFileSync } from 'node:fs';
@@ -116,8 +118,11 @@ async function main() {
       toolRun('runToolWorkflow-model-rejected', true),
       toolRun('runToolWorkflow-refused', false, true),
     ];
+    const only = process.argv.slice(2);
+    const unknown = only.filter((name) => !runs.some((run) => run.name === name));
+    if (unknown.length > 0) throw new Error(`no recording named ${unknown.join(', ')} (known: ${runs.map((run) => run.name).join(', ')})`);
     await worker.runUntil(async () => {
-      for (const run of runs) {
+      for (const run of runs.filter((r) => only.length === 0 || only.includes(r.name))) {
         const workflowId = `record-${run.name}-${randomUUID()}`;
         run.before();
         await run.execute(workflowId);
