@@ -46,6 +46,7 @@ async function main() {
     DATABASE_POOL_SIZE: '20',
     DATA_ENCRYPTION_KEYS: keys,
     EMAIL_INDEX_KEY: emailIndexKey.toString('base64'),
+    RATE_LIMIT_KEY_SECRET: randomBytes(32).toString('base64'),
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
     OPENAI_API_KEY: 'sk-bench-platform-key-000000000',

@@ -99,6 +99,17 @@ const envSchema = z.object({
   /** Unwrapped per-user data keys cached per process: how many, and for how long (see src/crypto/data-keys.ts). */
   DATA_KEY_CACHE_MAX: z.coerce.number().int().min(1).default(10_000),
   DATA_KEY_CACHE_TTL: durationSchema.default('60s'),
+  /**
+   * Key of the HMAC-SHA256 that turns a rate limit's client (IP address or user id) into the
+   * stored counter key: an unkeyed hash of an IPv4 address is reversed by trying all 2^32.
+   * Every API replica must have the same one, or each counts apart.
+   */
+  RATE_LIMIT_KEY_SECRET: z
+    .string({
+      required_error:
+        'RATE_LIMIT_KEY_SECRET is required, e.g. "$(openssl rand -base64 32)", the same for every API replica (npm start generates a development one)',
+    })
+    .min(32, 'must be at least 32 characters, e.g. the base64 of 32 random bytes (openssl rand -base64 32)'),
 
   EXECUTION_RETENTION: durationSchema.default('90d'),
   /** How often the retention safety-net sweep runs (a Temporal Schedule). */

@@ -62,9 +62,11 @@ it('starts the whole service from nothing, answers /readyz, and leaves no proces
     expect(output).toContain(`API          http://localhost:${port}`);
     expect(output).toContain(`API docs     http://localhost:${port}/docs`);
     expect(output).toMatch(/Temporal UI {2}http:\/\/localhost:\d+/);
-    expect(output).toContain('generated development secrets (DATA_ENCRYPTION_KEYS, EMAIL_INDEX_KEY)');
-    expect(readFileSync(path.join(dataDir, 'dev-secrets.env'), 'utf8')).toMatch(/^DATA_ENCRYPTION_KEYS=v1:/m);
-    expect(readFileSync(path.join(dataDir, 'dev-secrets.env'), 'utf8')).toMatch(/^EMAIL_INDEX_KEY=[A-Za-z0-9+/]{43}=$/m);
+    expect(output).toContain('generated development encryption keys, email index key, rate-limit key secret');
+    const devSecrets = readFileSync(path.join(dataDir, 'dev-secrets.env'), 'utf8');
+    expect(devSecrets).toMatch(/^DATA_ENCRYPTION_KEYS=v1:/m);
+    expect(devSecrets).toMatch(/^EMAIL_INDEX_KEY=[A-Za-z0-9+/]{43}=$/m);
+    expect(devSecrets).toMatch(/^RATE_LIMIT_KEY_SECRET=\S{32,}$/m);
 
     const tools = (await (await fetch(`http://127.0.0.1:${port}/v1/tools`)).json()) as { items: { id: string }[] };
     expect(tools.items.map((t) => t.id)).toContain(DEMO_TOOL_ID);

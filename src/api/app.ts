@@ -10,7 +10,7 @@ import { errorHandler } from './errors';
 import { DomainError } from '../errors';
 import { createRegistry } from './openapi';
 import { routeRegistrar } from './router';
-import { limitPerIp, limitPerUser } from './rate-limit';
+import { rateLimiters } from './rate-limit';
 import { codecCors, registerDocs, registerServiceRoutes } from './service-routes';
 import { httpMetrics, retentionMetrics } from '../metrics';
 import { createAccountService } from '../accounts/service';
@@ -78,15 +78,15 @@ export function createApp(deps: ApiDeps): Express {
 
   registerServiceRoutes(route, deps);
   registerDocs(router, registry);
+  const limits = rateLimiters(prisma, config.RATE_LIMIT_KEY_SECRET);
   const sessionTtlMs = config.SESSION_TTL;
   const dataKeys = createDataKeys(prisma, deps.keyring, config);
   const emailIndexKey = parseEmailIndexKey(config.EMAIL_INDEX_KEY);
   registerAccountRoutes(route, createAccountService(prisma, dataKeys, { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs, emailIndexKey }), {
     sessionTtlMs,
-    signupLimiter: limitPerIp(prisma, 'signup', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
-    loginLimiter: limitPerIp(prisma, 'login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
-    emailChangeLimiter: limitPerUser(
-      prisma,
+    signupLimiter: limits.perIp('signup', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
+    loginLimiter: limits.perIp('login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
+    emailChangeLimiter: limits.perUser(
       'email-change',
       config.EMAIL_CHANGE_RATE_LIMIT_MAX,
       config.EMAIL_CHANGE_RATE_LIMIT_WINDOW,
@@ -101,7 +101,7 @@ export function createApp(deps: ApiDeps): Express {
     route,
     createExecutionService({ config, prisma, dataKeys, temporal: deps.temporal, tools, providerKeys }),
     dataKeys,
-    limitPerUser(prisma, 'executions', config.EXECUTION_RATE_LIMIT_MAX, config.EXECUTION_RATE_LIMIT_WINDOW),
+    limits.perUser('executions', config.EXECUTION_RATE_LIMIT_MAX, config.EXECUTION_RATE_LIMIT_WINDOW),
   );
   const ledger = createLedger(prisma, { reservationTtlMs: config.RESERVATION_TTL });
   registerCreditRoutes(

@@ -1,10 +1,13 @@
 // Rate limits shared by every API replica: fixed-window counters in Postgres
-// (one upsert per request). Keys are hashed, so the table holds no IP addresses.
+// (one upsert per request). A counter's key is an HMAC-SHA256 of the limiter's
+// name and the client (IP address or user id) under RATE_LIMIT_KEY_SECRET, so
+// the table holds no IP address, nor a plain hash of one (which trying every
+// IPv4 address reverses in seconds).
+import { createHmac } from 'node:crypto';
 import type { PrismaClient } from '@prisma/client';
 import { rateLimit, ipKeyGenerator, type Options, type Store, type IncrementResponse } from 'express-rate-limit';
 import type { Request, RequestHandler } from 'express';
 import { DomainError } from '../errors';
-import { sha256 } from '../accounts/credentials';
 
 export class PostgresRateLimitStore implements Store {
   private windowMs = 60_000;
@@ -13,6 +16,7 @@ export class PostgresRateLimitStore implements Store {
   constructor(
     private readonly prisma: PrismaClient,
     readonly prefix: string,
+    private readonly keySecret: string,
   ) {}
 
   init(options: Options): void {
@@ -20,7 +24,7 @@ export class PostgresRateLimitStore implements Store {
   }
 
   private keyFor(key: string): string {
-    return sha256(`${this.prefix}:${key}`);
+    return createHmac('sha256', this.keySecret).update(`${this.prefix}:${key}`).digest('hex');
   }
 
   async increment(key: string): Promise<IncrementResponse> {
@@ -44,32 +48,24 @@ export class PostgresRateLimitStore implements Store {
   }
 }
 
-function limiter(
-  prisma: PrismaClient,
-  name: string,
-  limit: number,
-  windowMs: number,
-  keyGenerator: (req: Request) => string,
-  skip?: (req: Request) => boolean,
-): RequestHandler {
-  return rateLimit({
-    ...(skip ? { skip } : {}),
-    windowMs,
-    limit,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    store: new PostgresRateLimitStore(prisma, name),
-    keyGenerator,
-    handler: (_req, _res, next) => next(new DomainError('rate_limited', 'too many requests, try again later')),
-  });
-}
-
-/** Limits requests per client IP on one route family; answers 429 rate_limited with Retry-After. */
-export function limitPerIp(prisma: PrismaClient, name: string, limit: number, windowMs: number): RequestHandler {
-  return limiter(prisma, name, limit, windowMs, (req) => ipKeyGenerator(req.ip ?? 'unknown'));
-}
-
-/** Limits requests per signed-in user (falls back to the IP for anonymous callers, whom the route then refuses). */
-export function limitPerUser(prisma: PrismaClient, name: string, limit: number, windowMs: number, skip?: (req: Request) => boolean): RequestHandler {
-  return limiter(prisma, name, limit, windowMs, (req) => req.principal?.userId ?? `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`, skip);
+/** The limiters of one API process; `keySecret` (RATE_LIMIT_KEY_SECRET) is the same in every replica. */
+export function rateLimiters(prisma: PrismaClient, keySecret: string) {
+  const limiter = (name: string, limit: number, windowMs: number, keyGenerator: (req: Request) => string, skip?: (req: Request) => boolean): RequestHandler =>
+    rateLimit({
+      ...(skip ? { skip } : {}),
+      windowMs,
+      limit,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      store: new PostgresRateLimitStore(prisma, name, keySecret),
+      keyGenerator,
+      handler: (_req, _res, next) => next(new DomainError('rate_limited', 'too many requests, try again later')),
+    });
+  return {
+    /** Limits requests per client IP on one route family; answers 429 rate_limited with Retry-After. */
+    perIp: (name: string, limit: number, windowMs: number): RequestHandler => limiter(name, limit, windowMs, (req) => ipKeyGenerator(req.ip ?? 'unknown')),
+    /** Limits requests per signed-in user (falls back to the IP for anonymous callers, whom the route then refuses). */
+    perUser: (name: string, limit: number, windowMs: number, skip?: (req: Request) => boolean): RequestHandler =>
+      limiter(name, limit, windowMs, (req) => req.principal?.userId ?? `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`, skip),
+  };
 }

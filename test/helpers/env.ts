@@ -1,5 +1,5 @@
 // Configuration and dependencies for tests: the real Postgres and Temporal
-// started by global-setup, a fresh encryption key, and captured log lines.
+// started by global-setup, fresh secrets, and captured log lines.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { PrismaClient } from '@prisma/client';
@@ -13,6 +13,7 @@ export const TEST_KEYS = `${Keyring.generateSpec('v2')},${Keyring.generateSpec('
 /** The email blind-index key of this test process (operator commands read it from the environment, as in production). */
 export const TEST_EMAIL_INDEX_KEY = process.env.EMAIL_INDEX_KEY ?? randomBytes(32).toString('base64');
 process.env.EMAIL_INDEX_KEY = TEST_EMAIL_INDEX_KEY;
+export const TEST_RATE_LIMIT_KEY_SECRET = randomBytes(32).toString('base64');
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   const databaseUrl = process.env.SOTALLY_TEST_DATABASE_URL;
@@ -25,6 +26,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     TEMPORAL_ADDRESS: temporalAddress,
     DATA_ENCRYPTION_KEYS: TEST_KEYS,
     EMAIL_INDEX_KEY: TEST_EMAIL_INDEX_KEY,
+    RATE_LIMIT_KEY_SECRET: TEST_RATE_LIMIT_KEY_SECRET,
     // The same scrypt KDF, at a cost that keeps the suite quick.
     PASSWORD_COST_LOG2: '14',
     AUTH_RATE_LIMIT_MAX: '10000',

@@ -48,6 +48,7 @@ export async function startWorkerProcess(config: Config, extraEnv: Record<string
       DATABASE_URL: config.DATABASE_URL,
       DATA_ENCRYPTION_KEYS: config.DATA_ENCRYPTION_KEYS,
       EMAIL_INDEX_KEY: config.EMAIL_INDEX_KEY,
+      RATE_LIMIT_KEY_SECRET: config.RATE_LIMIT_KEY_SECRET,
       TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
       TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
       OPENAI_API_KEY: config.OPENAI_API_KEY,

@@ -1,7 +1,12 @@
 import { ConfigError, loadConfig } from '../../src/config';
 import { Keyring } from '../../src/crypto/keyring';
 
-const valid = { DATABASE_URL: 'postgresql://u@127.0.0.1/db', DATA_ENCRYPTION_KEYS: Keyring.generateSpec(), EMAIL_INDEX_KEY: Buffer.alloc(32, 7).toString('base64') };
+const valid = {
+  DATABASE_URL: 'postgresql://u@127.0.0.1/db',
+  DATA_ENCRYPTION_KEYS: Keyring.generateSpec(),
+  EMAIL_INDEX_KEY: Buffer.alloc(32, 7).toString('base64'),
+  RATE_LIMIT_KEY_SECRET: 'k'.repeat(44),
+};
 
 describe('configuration', () => {
   it('parses durations and defaults, and freezes the result', () => {
@@ -23,7 +28,13 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
-    for (const name of ['PORT', 'EXECUTION_RETENTION', 'DATABASE_URL', 'DATA_ENCRYPTION_KEYS', 'TLS_CERT_FILE']) expect(message).toContain(name);
+    for (const name of ['PORT', 'EXECUTION_RETENTION', 'DATABASE_URL', 'DATA_ENCRYPTION_KEYS', 'RATE_LIMIT_KEY_SECRET', 'TLS_CERT_FILE']) expect(message).toContain(name);
+  });
+
+  it('requires a rate-limit key secret of at least 32 characters', () => {
+    const { RATE_LIMIT_KEY_SECRET: _unset, ...withoutSecret } = valid;
+    expect(() => loadConfig(withoutSecret)).toThrow(/RATE_LIMIT_KEY_SECRET is required/);
+    expect(() => loadConfig({ ...valid, RATE_LIMIT_KEY_SECRET: 'short-secret' })).toThrow(/RATE_LIMIT_KEY_SECRET: must be at least 32/);
   });
 
   it('rejects an encryption key that is not exactly 32 bytes', () => {
