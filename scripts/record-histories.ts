@@ -71,12 +71,6 @@ async function main() {
   const client = new Client({ connection });
   try {
     const taskQueue = `record-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection: nativeConnection,
-      taskQueue,
-      workflowsPath: require.resolve('../src/workflows'),
-      activities: standIns,
-    });
     const toolRun = (name: string, rejects: boolean, refused = false) => ({
       name,
       before: () => {
@@ -121,6 +115,12 @@ async function main() {
     const only = process.argv.slice(2);
     const unknown = only.filter((name) => !runs.some((run) => run.name === name));
     if (unknown.length > 0) throw new Error(`no recording named ${unknown.join(', ')} (known: ${runs.map((run) => run.name).join(', ')})`);
+    const worker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue,
+      workflowsPath: require.resolve('../src/workflows'),
+      activities: standIns,
+    });
     await worker.runUntil(async () => {
       for (const run of runs.filter((r) => only.length === 0 || only.includes(r.name))) {
         const workflowId = `record-${run.name}-${randomUUID()}`;
