@@ -18,6 +18,7 @@ import type { Activities } from '../src/activities';
 import { clawBackCreditsWorkflow, purchaseCreditsWorkflow, releaseExpiredReservationsWorkflow } from '../src/credits/workflows';
 import { runToolWorkflow } from '../src/executions/workflows';
 import { executionRetentionWorkflow, sweepExpiredExecutionsWorkflow } from '../src/retention/workflows';
+import { cleanUpSecurityDataWorkflow } from '../src/security-data/workflows';
 import { admissionUpdate } from '../src/executions/contract';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
 import { freePort, startTemporalDevServer } from './lib/dev-services';
@@ -61,6 +62,9 @@ const standIns: Activities = {
   },
   async releaseExpiredReservations() {
     return 3;
+  },
+  async cleanUpSecurityData() {
+    return { sessions: 4, apiTokens: 1, securityEvents: 2, rateLimitKeys: 30 };
   },
 };
 
@@ -108,6 +112,7 @@ async function main() {
       simple('releaseExpiredReservationsWorkflow', releaseExpiredReservationsWorkflow, []),
       simple('executionRetentionWorkflow', executionRetentionWorkflow, [{ executionId: 'exec-recorded', expiresAt: new Date(Date.now() + 300).toISOString() }]),
       simple('sweepExpiredExecutionsWorkflow', sweepExpiredExecutionsWorkflow, []),
+      simple('cleanUpSecurityDataWorkflow', cleanUpSecurityDataWorkflow, []),
       toolRun('runToolWorkflow-succeeded', false),
       toolRun('runToolWorkflow-model-rejected', true),
       toolRun('runToolWorkflow-refused', false, true),

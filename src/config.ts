@@ -116,6 +116,16 @@ const envSchema = z.object({
   RETENTION_SWEEP_INTERVAL: durationSchema.default('1d'),
 
   SESSION_TTL: durationSchema.default('30d'),
+  /**
+   * Security data (SPEC's retention table), deleted by the security-data cleanup schedule: a
+   * session at its expiry (and a revoked one at once), a revoked API token this long after its
+   * revocation, a security event this long after it happened, a rate-limit counter when its
+   * window ends.
+   */
+  REVOKED_API_TOKEN_RETENTION: durationSchema.default('30d'),
+  SECURITY_EVENT_RETENTION: durationSchema.default('365d'),
+  /** How often the security-data cleanup runs (a Temporal Schedule). */
+  SECURITY_DATA_CLEANUP_INTERVAL: durationSchema.default('1h'),
   PASSWORD_COST_LOG2: z.coerce.number().int().min(14).max(20).default(17),
   AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(20),
   AUTH_RATE_LIMIT_WINDOW: durationSchema.default('15m'),

@@ -60,3 +60,39 @@ export function retentionMetrics(registry: Registry, prisma: PrismaClient): void
     },
   });
 }
+
+/** `kind` label of `sotally_security_data_cleanup_last_deleted` → the column of `security_data_cleanups` it reads. */
+const SECURITY_DATA_CLEANUP_COLUMNS = {
+  sessions: 'sessionsDeleted',
+  api_tokens: 'apiTokensDeleted',
+  security_events: 'securityEventsDeleted',
+  rate_limit_keys: 'rateLimitKeysDeleted',
+} as const;
+
+/**
+ * The security-data cleanup (a schedule run by a worker), read from Postgres at scrape time:
+ * what its last run deleted, by kind, and when it ran. Alert when the time falls behind the
+ * schedule's interval (SECURITY_DATA_CLEANUP_INTERVAL, 1 h): data is then kept past its retention.
+ */
+export function securityDataCleanupMetrics(registry: Registry, prisma: PrismaClient): void {
+  const lastRun = () => prisma.securityDataCleanup.findFirst({ orderBy: { ranAt: 'desc' } });
+  new Gauge({
+    name: 'sotally_security_data_cleanup_last_deleted',
+    help: 'Rows past their retention deleted by the last security-data cleanup, by kind (sessions, api_tokens, security_events, rate_limit_keys)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    async collect() {
+      const last = await lastRun();
+      for (const [kind, column] of Object.entries(SECURITY_DATA_CLEANUP_COLUMNS)) this.set({ kind }, last?.[column] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'sotally_security_data_cleanup_last_run_timestamp_seconds',
+    help: 'When the last security-data cleanup finished, in Unix seconds (0 before the first run)',
+    registers: [registry],
+    async collect() {
+      const last = await lastRun();
+      this.set(last ? last.ranAt.getTime() / 1000 : 0);
+    },
+  });
+}

@@ -10,6 +10,7 @@ import { createLedger } from '../credits/ledger';
 import { createCreditActivities } from '../credits/activities';
 import { createExecutionActivities } from '../executions/activities';
 import { createRetentionActivities } from '../retention/activities';
+import { createSecurityDataActivities } from '../security-data/activities';
 
 export interface ActivityDeps {
   config: Config;
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCreditActivities(ledger),
     ...createExecutionActivities({ ...deps, ledger, dataKeys: createDataKeys(deps.prisma, deps.keyring, deps.config) }),
     ...createRetentionActivities(deps),
+    ...createSecurityDataActivities(deps),
   };
 }
 

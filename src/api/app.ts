@@ -12,7 +12,7 @@ import { createRegistry } from './openapi';
 import { routeRegistrar } from './router';
 import { rateLimiters } from './rate-limit';
 import { codecCors, registerDocs, registerServiceRoutes } from './service-routes';
-import { httpMetrics, retentionMetrics } from '../metrics';
+import { httpMetrics, retentionMetrics, securityDataCleanupMetrics } from '../metrics';
 import { createAccountService } from '../accounts/service';
 import { parseEmailIndexKey } from '../accounts/email-index';
 import { createDataKeys } from '../crypto/data-keys';
@@ -60,6 +60,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(helmet());
   app.use(httpMetrics(deps.metricsRegistry));
   retentionMetrics(deps.metricsRegistry, prisma);
+  securityDataCleanupMetrics(deps.metricsRegistry, prisma);
   app.use('/codec', codecCors(config.TEMPORAL_UI_ORIGIN), express.json({ limit: CODEC_BODY_LIMIT }));
   // Stripe signs the exact bytes it sends: keep them raw for verification.
   app.use('/v1/webhooks/stripe', express.raw({ type: () => true, limit: '1mb' }));

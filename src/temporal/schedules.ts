@@ -6,8 +6,10 @@ import { RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID } from '../credits/contract';
 import { releaseExpiredReservationsWorkflow } from '../credits/workflows';
 import { SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID } from '../retention/contract';
 import { sweepExpiredExecutionsWorkflow } from '../retention/workflows';
+import { SECURITY_DATA_CLEANUP_SCHEDULE_ID } from '../security-data/contract';
+import { cleanUpSecurityDataWorkflow } from '../security-data/workflows';
 
-type ScheduleConfig = Pick<Config, 'RESERVATION_SWEEP_INTERVAL' | 'RETENTION_SWEEP_INTERVAL' | 'TEMPORAL_TASK_QUEUE'>;
+type ScheduleConfig = Pick<Config, 'RESERVATION_SWEEP_INTERVAL' | 'RETENTION_SWEEP_INTERVAL' | 'SECURITY_DATA_CLEANUP_INTERVAL' | 'TEMPORAL_TASK_QUEUE'>;
 
 export function scheduleDefinitions(config: ScheduleConfig): ScheduleOptions[] {
   return [
@@ -32,6 +34,18 @@ export function scheduleDefinitions(config: ScheduleConfig): ScheduleOptions[] {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
       },
       // A missed sweep (cluster down) still runs when it is back.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1d' },
+    },
+    {
+      scheduleId: SECURITY_DATA_CLEANUP_SCHEDULE_ID,
+      spec: { intervals: [{ every: config.SECURITY_DATA_CLEANUP_INTERVAL }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: cleanUpSecurityDataWorkflow,
+        workflowId: SECURITY_DATA_CLEANUP_SCHEDULE_ID,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+      },
+      // Each run deletes everything due, so one catch-up run after an outage is enough.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1d' },
     },
   ];

@@ -5,3 +5,4 @@
 export * from '../credits/workflows';
 export * from '../executions/workflows';
 export * from '../retention/workflows';
+export * from '../security-data/workflows';

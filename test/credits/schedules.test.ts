@@ -10,6 +10,7 @@ import { createCreditActivities } from '../../src/credits/activities';
 import { ensureSchedules } from '../../src/temporal/schedules';
 import { RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID } from '../../src/credits/contract';
 import { SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID } from '../../src/retention/contract';
+import { SECURITY_DATA_CLEANUP_SCHEDULE_ID } from '../../src/security-data/contract';
 import { closeTestPrisma, testConfig, testPrisma } from '../helpers/env';
 import { createUser, expectLedgerConsistent, fundAccount } from '../helpers/accounts';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
@@ -25,7 +26,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const id of [RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID, SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID]) await client.schedule.getHandle(id).delete().catch(() => undefined);
+  for (const id of [RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID, SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID, SECURITY_DATA_CLEANUP_SCHEDULE_ID]) await client.schedule.getHandle(id).delete().catch(() => undefined);
   await client.connection.close();
   await worker.stop();
   await closeTestPrisma();

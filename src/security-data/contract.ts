@@ -1,0 +1,16 @@
+// The security-data cleanup's Temporal contract: its schedule and what a run reports.
+// Pure TypeScript: bundled into workflow code.
+
+export const SECURITY_DATA_CLEANUP_SCHEDULE_ID = 'clean-up-security-data';
+
+/** Rows one run deleted, by kind. */
+export interface SecurityDataDeleted {
+  /** Sessions past their expiry, and revoked ones (log-out) whatever their expiry. */
+  sessions: number;
+  /** API tokens revoked REVOKED_API_TOKEN_RETENTION ago or longer. */
+  apiTokens: number;
+  /** Security events that happened SECURITY_EVENT_RETENTION ago or longer. */
+  securityEvents: number;
+  /** Rate-limit counters whose window has ended. */
+  rateLimitKeys: number;
+}

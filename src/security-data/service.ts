@@ -1,0 +1,84 @@
+// Security data past its retention (SPEC's retention table: "sessions until
+// expiry, revoked tokens 30 days, security events 12 months, rate-limit keys
+// until their window ends") is deleted, not hidden:
+// - a session at its expiry, and a revoked one (log-out) at once: it can never
+//   authenticate again, and nothing reads it after (a missing, expired or revoked
+//   session all answer 401 unauthenticated),
+// - a revoked API token REVOKED_API_TOKEN_RETENTION (30 days) after its revocation
+//   (a missing or revoked token both answer 401 invalid_token),
+// - a security event SECURITY_EVENT_RETENTION (365 days) after it happened,
+//   whether or not its alert was sent,
+// - a rate-limit counter once its window has ended (the next request starts a new
+//   window either way).
+// Every comparison uses the database's clock. Each kind is deleted in batches of
+// at most `batchSize` rows, one short statement each (its own transaction), which
+// skip rows another transaction holds: however large the backlog, no lock is
+// held for long and the API's own writes never wait behind the cleanup.
+import type { PrismaClient } from '@prisma/client';
+import type { SecurityDataDeleted } from './contract';
+
+export interface SecurityDataRetention {
+  revokedApiTokenRetentionMs: number;
+  securityEventRetentionMs: number;
+}
+
+type Kind = keyof SecurityDataDeleted;
+
+/** One batch of one kind: deletes at most `limit` rows past their retention and returns how many it deleted. */
+function deleteBatch(prisma: PrismaClient, kind: Kind, limit: number, retention: SecurityDataRetention): Promise<number> {
+  switch (kind) {
+    case 'sessions':
+      return prisma.$executeRaw`
+        DELETE FROM sessions WHERE id IN (
+          SELECT id FROM sessions
+           WHERE expires_at <= now() OR revoked_at IS NOT NULL
+           LIMIT ${limit}
+           FOR UPDATE SKIP LOCKED)`;
+    case 'apiTokens':
+      return prisma.$executeRaw`
+        DELETE FROM api_tokens WHERE id IN (
+          SELECT id FROM api_tokens
+           WHERE revoked_at <= now() - ${retention.revokedApiTokenRetentionMs}::double precision * interval '1 millisecond'
+           LIMIT ${limit}
+           FOR UPDATE SKIP LOCKED)`;
+    case 'securityEvents':
+      return prisma.$executeRaw`
+        DELETE FROM security_events WHERE id IN (
+          SELECT id FROM security_events
+           WHERE created_at <= now() - ${retention.securityEventRetentionMs}::double precision * interval '1 millisecond'
+           LIMIT ${limit}
+           FOR UPDATE SKIP LOCKED)`;
+    case 'rateLimitKeys':
+      // A counter the API is incrementing right now is skipped (locked) or, once the API
+      // committed a new window, no longer matches: only ended windows go.
+      return prisma.$executeRaw`
+        DELETE FROM rate_limit_hits WHERE key IN (
+          SELECT key FROM rate_limit_hits
+           WHERE reset_at <= now()
+           LIMIT ${limit}
+           FOR UPDATE SKIP LOCKED)`;
+  }
+}
+
+const KINDS: Kind[] = ['sessions', 'apiTokens', 'securityEvents', 'rateLimitKeys'];
+
+/**
+ * Deletes every row past its retention, kind by kind, in batches; `onBatch` runs after each
+ * batch (the activity heartbeats there). Returns how many rows of each kind it deleted.
+ */
+export async function deleteExpiredSecurityData(
+  prisma: PrismaClient,
+  retention: SecurityDataRetention,
+  { batchSize = 1000, onBatch }: { batchSize?: number; onBatch?: (kind: Kind, deleted: number) => void } = {},
+): Promise<SecurityDataDeleted> {
+  const deleted: SecurityDataDeleted = { sessions: 0, apiTokens: 0, securityEvents: 0, rateLimitKeys: 0 };
+  for (const kind of KINDS) {
+    for (;;) {
+      const count = await deleteBatch(prisma, kind, batchSize, retention);
+      deleted[kind] += count;
+      onBatch?.(kind, count);
+      if (count < batchSize) break;
+    }
+  }
+  return deleted;
+}
