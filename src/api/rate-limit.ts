@@ -2,7 +2,8 @@
 // (one upsert per request). A counter's key is an HMAC-SHA256 of the limiter's
 // name and the client (IP address or user id) under RATE_LIMIT_KEY_SECRET, so
 // the table holds no IP address, nor a plain hash of one (which trying every
-// IPv4 address reverses in seconds).
+// IPv4 address reverses in seconds). Rows whose window has ended are deleted
+// by the security-data cleanup (src/security-data/).
 import { createHmac } from 'node:crypto';
 import type { PrismaClient } from '@prisma/client';
 import { rateLimit, ipKeyGenerator, type Options, type Store, type IncrementResponse } from 'express-rate-limit';
