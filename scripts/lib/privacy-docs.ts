@@ -38,7 +38,6 @@ export interface PolicyPromise {
 
 // The pieces of work still to come, named once.
 const RIGHTS = 'issue 12: export, erasure, restriction, objection';
-const CLEANUP = 'the security-data cleanup schedule';
 
 const t = (file: string, test: string): TestRef => ({ file, test });
 
@@ -84,12 +83,13 @@ export const PROMISES: PolicyPromise[] = [
   {
     promise:
       'Security data: sessions until expiry, revoked tokens 30 days, security events 12 months, rate-limit keys until their window ends (a keyed HMAC, never a plain hash of an IP)',
-    code: ['src/api/auth.ts', 'src/api/rate-limit.ts'],
+    code: ['src/security-data/service.ts', 'src/security-data/workflows.ts', 'src/temporal/schedules.ts', 'src/api/rate-limit.ts'],
     tests: [
+      t('test/security-data/cleanup.test.ts', 'a run deletes what is past its retention, keeps the rest'),
+      t('test/security-data/cleanup.test.ts', 'deletes a large backlog in bounded batches'),
+      t('test/api/rate-limit-keys.test.ts', 'the stored key is no plain hash of the client IP'),
       t('test/api/accounts.test.ts', 'logout revokes the session server-side'),
-      t('test/api/accounts.test.ts', 'stops working once revoked'),
     ],
-    notYet: `expired sessions and revoked tokens are refused but their rows stay; nothing deletes old rows yet, and rate-limit keys are a plain SHA-256 (${CLEANUP})`,
   },
   {
     promise: 'Usage analytics: indefinite, anonymized: aggregates only, no user ids, small groups suppressed',
@@ -110,8 +110,11 @@ export const PROMISES: PolicyPromise[] = [
   {
     promise: 'Export, erasure, retention and key rotation read the register',
     code: ['src/crypto/rotation.ts'],
-    tests: [t('test/crypto/data-keys.test.ts', 're-wraps every data key under the new keyring key')],
-    notYet: `key rotation walks ENCRYPTED_COLUMNS, every entry of which the register names (the register test checks); the retention code does not read the register yet; export and erasure (${RIGHTS})`,
+    tests: [
+      t('test/crypto/data-keys.test.ts', 're-wraps every data key under the new keyring key'),
+      t('test/privacy/register.test.ts', 'the retention the register states is the one the code applies by default'),
+    ],
+    notYet: `key rotation walks ENCRYPTED_COLUMNS, every entry of which the register names (the register test checks); the retention code's deadlines and default durations are checked against the register by test, not read from it; export and erasure (${RIGHTS})`,
   },
   {
     promise: "Each user's personal data is encrypted under a data key of their own; erasure destroys it first (crypto-shredding); name and email encrypted, log-in by a blind index",

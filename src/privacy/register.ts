@@ -176,7 +176,7 @@ export const PERSONAL_DATA = {
     owner: { column: 'user_id' },
     category: 'security',
     basis: contract('keeps the user signed in: the essential session cookie'),
-    retention: timed('expires_at', 'until expiry (SESSION_TTL after log-in), revoked ones too'),
+    retention: timed('expires_at', 'until expiry (SESSION_TTL after log-in); a revoked one (log-out) at the next cleanup run'),
     export: include,
     erasure: del,
     columns: {
@@ -194,7 +194,7 @@ export const PERSONAL_DATA = {
     owner: { column: 'user_id' },
     category: 'security',
     basis: contract('tokens the user made to call the API from scripts; revoked ones are kept to investigate misuse'),
-    retention: timed('revoked_at', '30 days after revocation (active tokens: until revoked or account deletion)', '30d'),
+    retention: timed('revoked_at', '30 days after revocation, REVOKED_API_TOKEN_RETENTION (active tokens: until revoked or account deletion)', '30d'),
     export: include,
     erasure: del,
     columns: {
@@ -237,12 +237,12 @@ export const PERSONAL_DATA = {
   },
 
   rate_limit_hits: {
-    holds: 'fixed-window counters of the rate limits, keyed by a hash of the user id or client IP',
-    owner: { none: 'a key is a one-way hash of a user id or an IP address: rows cannot be looked up by user' },
+    holds: 'fixed-window counters of the rate limits, keyed by an HMAC-SHA256 of the user id or client IP under RATE_LIMIT_KEY_SECRET',
+    owner: { none: 'a key is a keyed one-way hash (HMAC) of a user id or an IP address: rows cannot be looked up by user' },
     category: 'security',
     basis: legitimateInterest('protects accounts and the service from brute force and abuse'),
-    retention: timed('reset_at', 'until the window ends'),
-    export: exclude('not attributable to a user (hashed keys), and gone within the window'),
+    retention: timed('reset_at', 'until the window ends (deleted by the next cleanup run)'),
+    export: exclude('not attributable to a user (keyed hashes), and gone when the window ends'),
     erasure: keep('not findable by user; gone when its window ends'),
     columns: { key: {}, hits: {}, reset_at: {} },
   },
@@ -446,7 +446,7 @@ export const PERSONAL_DATA = {
     owner: { column: 'user_id' },
     category: 'security',
     basis: legitimateInterest('alerting the user to activity on their account and investigating misuse'),
-    retention: timed('created_at', '12 months from the event', '365d'),
+    retention: timed('created_at', '12 months from the event, SECURITY_EVENT_RETENTION', '365d'),
     export: include,
     erasure: del,
     columns: { id: {}, user_id: {}, type: {}, created_at: {}, notified_at: {} },
@@ -457,6 +457,7 @@ export const PERSONAL_DATA = {
 export const NOT_PERSONAL = {
   _prisma_migrations: "Prisma's record of the migrations applied: names, checksums, times",
   retention_sweeps: 'one row per run of the retention sweep: how many records it found and how long it took, no record ids',
+  security_data_cleanups: 'one row per run of the security-data cleanup: how many rows of each kind it deleted and when, no ids',
   stripe_events:
     "Stripe event ids, types and the id of the object each event was about (a checkout session, charge or dispute): nothing names a user; the purchase or clawback is registered in credit_purchases / credit_clawbacks, whose user reference erasure pseudonymizes",
 } satisfies Record<string, string>;

@@ -10,8 +10,11 @@ import { closeTestPrisma, testPrisma } from '../helpers/env';
 import { createUser } from '../helpers/accounts';
 import { ENCRYPTED_COLUMNS } from '../../src/crypto/columns';
 import { parseDuration } from '../../src/duration';
+import { loadConfig } from '../../src/config';
+import { Keyring } from '../../src/crypto/keyring';
 import {
   NOT_PERSONAL,
+  PERSONAL_DATA,
   columnPolicy,
   erasureOfRows,
   ownerCondition,
@@ -244,4 +247,24 @@ it('the rules hold together: rows are deleted whole or kept, pseudonyms replace 
   expect(erasureOfRows('ledger_entries')).toBe('keep');
   expect(columnPolicy('operator_actions', 'operator').export).toMatchObject({ action: 'mask' });
   expect(columnPolicy('tools', 'prompt_ciphertext').encrypted).toBe(ENCRYPTED_COLUMNS.toolPrompt);
+});
+
+it("the retention the register states is the one the code applies by default (durations and the deadline columns the cleanup and the timer read)", () => {
+  const config = loadConfig({
+    DATABASE_URL: 'postgresql://u@127.0.0.1/db',
+    DATA_ENCRYPTION_KEYS: Keyring.generateSpec(),
+    EMAIL_INDEX_KEY: Buffer.alloc(32, 1).toString('base64'),
+    RATE_LIMIT_KEY_SECRET: 'k'.repeat(44),
+  });
+  const timedRule = (table: keyof typeof PERSONAL_DATA) => {
+    const retention = PERSONAL_DATA[table].retention;
+    if (retention.kind !== 'timed') throw new Error(`${table} is not timed in the register`);
+    return { from: retention.from, after: 'after' in retention && retention.after ? parseDuration(retention.after) : 0 };
+  };
+  expect(timedRule('api_tokens')).toEqual({ from: 'revoked_at', after: config.REVOKED_API_TOKEN_RETENTION });
+  expect(timedRule('security_events')).toEqual({ from: 'created_at', after: config.SECURITY_EVENT_RETENTION });
+  expect(timedRule('sessions')).toEqual({ from: 'expires_at', after: 0 });
+  expect(timedRule('rate_limit_hits')).toEqual({ from: 'reset_at', after: 0 });
+  expect(timedRule('executions').from).toBe('expires_at'); // expires_at = created + EXECUTION_RETENTION
+  expect(config.EXECUTION_RETENTION).toBe(parseDuration('90d'));
 });
