@@ -4,9 +4,10 @@ import { Client, Connection } from '@temporalio/client';
 import type { Config } from './config';
 import type { Keyring } from './crypto/keyring';
 import { createDataConverter } from './temporal/codec';
+import { temporalConnectionOptions, type TemporalConnectionConfig } from './temporal/connection';
 
 /** Lazy: the API starts (and /readyz answers 503) even while Temporal is still down. */
-export function createTemporalClient(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>, keyring: Keyring): Client {
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+export function createTemporalClient(config: TemporalConnectionConfig & Pick<Config, 'TEMPORAL_NAMESPACE'>, keyring: Keyring): Client {
+  const connection = Connection.lazy(temporalConnectionOptions(config));
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(keyring) });
 }

@@ -1,6 +1,8 @@
 // Configuration: parsed once from the environment by one zod schema, frozen,
 // and passed to whatever needs it. A missing or malformed variable stops the
 // process with a message naming every bad variable. No secret has a default.
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from './duration';
 import { Keyring } from './crypto/keyring';
@@ -69,6 +71,17 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('sotally'),
   TEMPORAL_UI_ORIGIN: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  /**
+   * TLS to Temporal (src/temporal/connection.ts). On when any TEMPORAL_TLS_* below is set; `true`
+   * alone means TLS trusting the system's CAs. A CA file alone: server-authenticated TLS; a client
+   * certificate and key: mutual TLS (Temporal Cloud: its CAs are public, so no CA file is needed).
+   */
+  TEMPORAL_TLS: booleanFlag.optional(),
+  TEMPORAL_TLS_CA_FILE: z.string().optional(),
+  TEMPORAL_TLS_CERT_FILE: z.string().optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().optional(),
+  /** The name the server's certificate must carry, when it is not the host of TEMPORAL_ADDRESS (also sent as SNI). */
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
 
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: optionalUrl,
@@ -183,9 +196,67 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (cleaned.NODE_ENV === 'production' && (!cleaned.OPENAI_API_KEY || cleaned.OPENAI_API_KEY.startsWith('sk-sotally-dev-model'))) {
     problems.push('OPENAI_API_KEY: production needs a real model provider key (the development model is for npm start only)');
   }
-  if (Boolean(cleaned.TLS_CERT_FILE) !== Boolean(cleaned.TLS_KEY_FILE)) {
-    problems.push('TLS_CERT_FILE and TLS_KEY_FILE: set both to serve HTTPS, or neither');
+  problems.push(...certificatePairProblems(cleaned, 'TLS_CERT_FILE', 'TLS_KEY_FILE', 'to serve HTTPS'));
+  problems.push(...certificatePairProblems(cleaned, 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'for mutual TLS with Temporal'));
+  if (cleaned.TEMPORAL_TLS_CA_FILE) readPem(cleaned, 'TEMPORAL_TLS_CA_FILE', 'certificate', problems);
+  const temporalTlsFiles = ['TEMPORAL_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'TEMPORAL_TLS_SERVER_NAME'].filter((name) => cleaned[name]);
+  if (result.success && result.data.TEMPORAL_TLS === false && temporalTlsFiles.length > 0) {
+    problems.push(`TEMPORAL_TLS: false, yet ${temporalTlsFiles.join(', ')} ${temporalTlsFiles.length > 1 ? 'are' : 'is'} set (unset ${temporalTlsFiles.length > 1 ? 'them' : 'it'}, or TEMPORAL_TLS)`);
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return Object.freeze(result.data);
+}
+
+/**
+ * For a process's entry point: the configuration, or every problem on stderr and exit code 78
+ * (EX_CONFIG), without a stack trace.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(78);
+  }
+}
+
+/** Reads a PEM file named by a variable; a file that cannot be read or holds no such PEM is a problem. */
+function readPem(env: Record<string, string | undefined>, name: string, kind: 'certificate', problems: string[]): X509Certificate | undefined;
+function readPem(env: Record<string, string | undefined>, name: string, kind: 'private key', problems: string[]): KeyObject | undefined;
+function readPem(env: Record<string, string | undefined>, name: string, kind: 'certificate' | 'private key', problems: string[]): X509Certificate | KeyObject | undefined {
+  const file = env[name] as string;
+  let pem: Buffer;
+  try {
+    pem = readFileSync(file);
+  } catch (err) {
+    // "ENOENT: no such file or directory, open '…'" -> "ENOENT: no such file or directory"
+    problems.push(`${name}: cannot read ${file} (${(err as Error).message.split(',')[0]})`);
+    return undefined;
+  }
+  try {
+    return kind === 'certificate' ? new X509Certificate(pem) : createPrivateKey(pem);
+  } catch {
+    problems.push(`${name}: ${file} holds no PEM ${kind}${kind === 'private key' ? ' (or one encrypted with a passphrase, which is not supported)' : ''}`);
+    return undefined;
+  }
+}
+
+function keyMatches(cert: X509Certificate, key: KeyObject): boolean {
+  try {
+    return cert.checkPrivateKey(key);
+  } catch {
+    return false; // a key of another type than the certificate's
+  }
+}
+
+/** A certificate and its key: both or neither, both readable PEM, and the key the certificate's. */
+function certificatePairProblems(env: Record<string, string | undefined>, certName: string, keyName: string, purpose: string): string[] {
+  const problems: string[] = [];
+  if (!env[certName] && !env[keyName]) return problems;
+  if (!env[certName] || !env[keyName]) return [`${certName} and ${keyName}: set both ${purpose}, or neither`];
+  const cert = readPem(env, certName, 'certificate', problems);
+  const key = readPem(env, keyName, 'private key', problems);
+  if (cert && key && !keyMatches(cert, key)) problems.push(`${certName} and ${keyName}: the key in ${env[keyName]} is not the key of the certificate in ${env[certName]}`);
+  return problems;
 }

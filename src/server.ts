@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { Express } from 'express';
-import { ConfigError, loadConfig, type Config } from './config';
+import { loadConfigOrExit, type Config } from './config';
 import { Keyring } from './crypto/keyring';
 import { createLogger } from './logger';
 import { createPrisma } from './db';
@@ -23,16 +23,7 @@ export function createServer(app: Express, config: Pick<Config, 'TLS_CERT_FILE' 
 }
 
 async function main() {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   const keyring = Keyring.parse(config.DATA_ENCRYPTION_KEYS);
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);

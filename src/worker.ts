@@ -1,7 +1,7 @@
 // The worker: runs workflow code from src/workflows and activities from
 // src/activities on the configured task queue, with the encryption codec.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { loadConfig, type Config } from './config';
+import { loadConfigOrExit, type Config } from './config';
 import { Keyring } from './crypto/keyring';
 import { createLogger, type Logger } from './logger';
 import { createPrisma } from './db';
@@ -10,6 +10,7 @@ import { createDataConverter } from './temporal/codec';
 import { installTemporalLogging } from './temporal/runtime-logging';
 import { ensureSchedules } from './temporal/schedules';
 import { createTemporalClient } from './client';
+import { temporalConnectionOptions } from './temporal/connection';
 
 export interface WorkerSetup {
   config: Config;
@@ -32,12 +33,11 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
   });
 }
 
-async function main(logger: Logger) {
-  const config = loadConfig();
+async function main(config: Config, logger: Logger) {
   installTemporalLogging(logger);
   const keyring = Keyring.parse(config.DATA_ENCRYPTION_KEYS);
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const worker = await createWorker({ config, keyring, connection, activities: createActivities({ config, prisma, keyring, logger }) });
   const client = createTemporalClient(config, keyring);
   if (config.WORKER_ENSURE_SCHEDULES) await ensureSchedules(client, config);
@@ -51,8 +51,9 @@ async function main(logger: Logger) {
 }
 
 if (require.main === module) {
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
-  main(logger).catch((err: unknown) => {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL);
+  main(config, logger).catch((err: unknown) => {
     logger.fatal({ err }, 'worker failed');
     process.exit(1);
   });

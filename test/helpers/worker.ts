@@ -8,6 +8,7 @@ import { createActivities } from '../../src/activities';
 import { createWorker } from '../../src/worker';
 import { FAILURE_CONVERTER_PATH } from '../../src/temporal/codec';
 import { createPrisma } from '../../src/db';
+import { temporalConnectionOptions } from '../../src/temporal/connection';
 import { capturingLogger } from './env';
 
 const silent = { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} };
@@ -20,7 +21,7 @@ export interface TestWorker {
 
 export async function startTestWorker(config: Config): Promise<TestWorker> {
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: silent });
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const prisma = createPrisma(config.DATABASE_URL, 5);
   const keyring = Keyring.parse(config.DATA_ENCRYPTION_KEYS);
   const { logger, lines } = capturingLogger();

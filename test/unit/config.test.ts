@@ -1,5 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
 import { Keyring } from '../../src/crypto/keyring';
+import { makeTestCertificates, type TestCertificates } from '../helpers/certificates';
 
 const valid = {
   DATABASE_URL: 'postgresql://u@127.0.0.1/db',
@@ -45,5 +48,60 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...valid, NODE_ENV: 'production' })).toThrow(/OPENAI_API_KEY/);
     expect(() => loadConfig({ ...valid, NODE_ENV: 'production', OPENAI_API_KEY: 'sk-sotally-dev-model-not-a-real-key' })).toThrow(/OPENAI_API_KEY/);
     expect(loadConfig({ ...valid, NODE_ENV: 'production', OPENAI_API_KEY: 'sk-live-something' }).NODE_ENV).toBe('production');
+  });
+
+  describe('TLS files', () => {
+    let certs: TestCertificates;
+    let notPem: string;
+    beforeAll(async () => {
+      certs = await makeTestCertificates(['temporal.test']);
+      notPem = path.join(certs.dir, 'notes.txt');
+      writeFileSync(notPem, 'not a certificate\n');
+    });
+    const problemsOf = (env: Record<string, string>): string => {
+      try {
+        loadConfig({ ...valid, ...env });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as ConfigError).message;
+      }
+      return '';
+    };
+
+    it('accepts a CA alone (server-authenticated TLS) and a client certificate with its key (mutual TLS)', () => {
+      expect(loadConfig({ ...valid, TEMPORAL_TLS_CA_FILE: certs.caFile }).TEMPORAL_TLS_CA_FILE).toBe(certs.caFile);
+      const mtls = loadConfig({ ...valid, TEMPORAL_TLS_CERT_FILE: certs.clientCertFile, TEMPORAL_TLS_KEY_FILE: certs.clientKeyFile, TEMPORAL_TLS_SERVER_NAME: 'temporal.test' });
+      expect(mtls.TEMPORAL_TLS_CERT_FILE).toBe(certs.clientCertFile);
+      expect(loadConfig({ ...valid, TEMPORAL_TLS: 'true' }).TEMPORAL_TLS).toBe(true);
+      expect(loadConfig(valid).TEMPORAL_TLS).toBeUndefined();
+    });
+
+    it('wants a client certificate and its key together', () => {
+      expect(problemsOf({ TEMPORAL_TLS_CERT_FILE: certs.clientCertFile })).toContain('TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE: set both for mutual TLS with Temporal, or neither');
+      expect(problemsOf({ TEMPORAL_TLS_KEY_FILE: certs.clientKeyFile })).toContain('TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE: set both');
+    });
+
+    it('names a file that does not exist, a folder, and a file holding no PEM, in one message', () => {
+      const message = problemsOf({
+        TEMPORAL_TLS_CA_FILE: '/nonexistent/ca.pem',
+        TEMPORAL_TLS_CERT_FILE: certs.dir,
+        TEMPORAL_TLS_KEY_FILE: notPem,
+        TLS_CERT_FILE: '/nonexistent/api.pem',
+        TLS_KEY_FILE: certs.serverKeyFile,
+      });
+      expect(message).toContain('TEMPORAL_TLS_CA_FILE: cannot read /nonexistent/ca.pem (ENOENT: no such file or directory)');
+      expect(message).toContain(`TEMPORAL_TLS_CERT_FILE: cannot read ${certs.dir} (EISDIR`);
+      expect(message).toContain(`TEMPORAL_TLS_KEY_FILE: ${notPem} holds no PEM private key`);
+      expect(message).toContain('TLS_CERT_FILE: cannot read /nonexistent/api.pem (ENOENT');
+      expect(message).not.toMatch(/\n\s+at /); // a list of problems, not a stack trace
+    });
+
+    it('refuses a key that is not the certificate\'s, and TEMPORAL_TLS=false beside TLS settings', () => {
+      expect(problemsOf({ TEMPORAL_TLS_CERT_FILE: certs.clientCertFile, TEMPORAL_TLS_KEY_FILE: certs.serverKeyFile })).toContain(
+        `TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE: the key in ${certs.serverKeyFile} is not the key of the certificate in ${certs.clientCertFile}`,
+      );
+      expect(problemsOf({ TLS_CERT_FILE: certs.serverCertFile, TLS_KEY_FILE: certs.clientKeyFile })).toContain('TLS_CERT_FILE and TLS_KEY_FILE: the key in');
+      expect(problemsOf({ TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA_FILE: certs.caFile })).toContain('TEMPORAL_TLS: false, yet TEMPORAL_TLS_CA_FILE is set');
+    });
   });
 });
