@@ -8,6 +8,7 @@
 // The server certificate is valid for "temporal.test" only, so every
 // connection to 127.0.0.1 also needs TEMPORAL_TLS_SERVER_NAME.
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Connection } from '@temporalio/client';
@@ -68,6 +69,7 @@ afterAll(async () => {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   }
+  rmSync(certs.dir, { recursive: true, force: true });
 });
 
 it('mutual TLS: the worker and the client run a workflow through an endpoint that requires a client certificate', async () => {

@@ -1,6 +1,6 @@
 // The one place that turns TEMPORAL_* settings into connection options for both
 // the client (grpc-js) and the worker (Rust core).
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { loadConfig } from '../../src/config';
 import { Keyring } from '../../src/crypto/keyring';
 import { temporalConnectionOptions } from '../../src/temporal/connection';
@@ -11,6 +11,7 @@ let certs: TestCertificates;
 beforeAll(async () => {
   certs = await makeTestCertificates(['temporal.test']);
 });
+afterAll(() => rmSync(certs.dir, { recursive: true, force: true }));
 
 it('is plain gRPC when nothing about TLS is set, or TEMPORAL_TLS=false', () => {
   expect(temporalConnectionOptions(loadConfig(valid))).toEqual({ address: 'temporal.test:7233' });
