@@ -196,9 +196,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (cleaned.NODE_ENV === 'production' && (!cleaned.OPENAI_API_KEY || cleaned.OPENAI_API_KEY.startsWith('sk-sotally-dev-model'))) {
     problems.push('OPENAI_API_KEY: production needs a real model provider key (the development model is for npm start only)');
   }
-  problems.push(...certificatePairProblems(cleaned, 'TLS_CERT_FILE', 'TLS_KEY_FILE', 'to serve HTTPS'));
-  problems.push(...certificatePairProblems(cleaned, 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'for mutual TLS with Temporal'));
-  if (cleaned.TEMPORAL_TLS_CA_FILE) readPem(cleaned, 'TEMPORAL_TLS_CA_FILE', 'certificate', problems);
+  if (cleaned.DATABASE_URL) problems.push(...databaseUrlProblems(cleaned.DATABASE_URL));
+  problems.push(...certificatePairProblems('TLS_CERT_FILE', cleaned.TLS_CERT_FILE, 'TLS_KEY_FILE', cleaned.TLS_KEY_FILE, 'to serve HTTPS'));
+  problems.push(
+    ...certificatePairProblems('TEMPORAL_TLS_CERT_FILE', cleaned.TEMPORAL_TLS_CERT_FILE, 'TEMPORAL_TLS_KEY_FILE', cleaned.TEMPORAL_TLS_KEY_FILE, 'for mutual TLS with Temporal'),
+  );
+  if (cleaned.TEMPORAL_TLS_CA_FILE) readPem('TEMPORAL_TLS_CA_FILE', cleaned.TEMPORAL_TLS_CA_FILE, 'certificate', problems);
   const temporalTlsFiles = ['TEMPORAL_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'TEMPORAL_TLS_SERVER_NAME'].filter((name) => cleaned[name]);
   if (result.success && result.data.TEMPORAL_TLS === false && temporalTlsFiles.length > 0) {
     problems.push(`TEMPORAL_TLS: false, yet ${temporalTlsFiles.join(', ')} ${temporalTlsFiles.length > 1 ? 'are' : 'is'} set (unset ${temporalTlsFiles.length > 1 ? 'them' : 'it'}, or TEMPORAL_TLS)`);
@@ -221,23 +224,22 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   }
 }
 
-/** Reads a PEM file named by a variable; a file that cannot be read or holds no such PEM is a problem. */
-function readPem(env: Record<string, string | undefined>, name: string, kind: 'certificate', problems: string[]): X509Certificate | undefined;
-function readPem(env: Record<string, string | undefined>, name: string, kind: 'private key', problems: string[]): KeyObject | undefined;
-function readPem(env: Record<string, string | undefined>, name: string, kind: 'certificate' | 'private key', problems: string[]): X509Certificate | KeyObject | undefined {
-  const file = env[name] as string;
+/** Reads a PEM file; one that cannot be read or holds no such PEM is a problem, named by `label`. */
+function readPem(label: string, file: string, kind: 'certificate', problems: string[]): X509Certificate | undefined;
+function readPem(label: string, file: string, kind: 'private key', problems: string[]): KeyObject | undefined;
+function readPem(label: string, file: string, kind: 'certificate' | 'private key', problems: string[]): X509Certificate | KeyObject | undefined {
   let pem: Buffer;
   try {
     pem = readFileSync(file);
   } catch (err) {
     // "ENOENT: no such file or directory, open '…'" -> "ENOENT: no such file or directory"
-    problems.push(`${name}: cannot read ${file} (${(err as Error).message.split(',')[0]})`);
+    problems.push(`${label}: cannot read ${file} (${(err as Error).message.split(',')[0]})`);
     return undefined;
   }
   try {
     return kind === 'certificate' ? new X509Certificate(pem) : createPrivateKey(pem);
   } catch {
-    problems.push(`${name}: ${file} holds no PEM ${kind}${kind === 'private key' ? ' (or one encrypted with a passphrase, which is not supported)' : ''}`);
+    problems.push(`${label}: ${file} holds no PEM ${kind}${kind === 'private key' ? ' (or one encrypted with a passphrase, which is not supported)' : ''}`);
     return undefined;
   }
 }
@@ -251,12 +253,41 @@ function keyMatches(cert: X509Certificate, key: KeyObject): boolean {
 }
 
 /** A certificate and its key: both or neither, both readable PEM, and the key the certificate's. */
-function certificatePairProblems(env: Record<string, string | undefined>, certName: string, keyName: string, purpose: string): string[] {
+function certificatePairProblems(certLabel: string, certFile: string | undefined, keyLabel: string, keyFile: string | undefined, purpose: string): string[] {
   const problems: string[] = [];
-  if (!env[certName] && !env[keyName]) return problems;
-  if (!env[certName] || !env[keyName]) return [`${certName} and ${keyName}: set both ${purpose}, or neither`];
-  const cert = readPem(env, certName, 'certificate', problems);
-  const key = readPem(env, keyName, 'private key', problems);
-  if (cert && key && !keyMatches(cert, key)) problems.push(`${certName} and ${keyName}: the key in ${env[keyName]} is not the key of the certificate in ${env[certName]}`);
+  if (!certFile && !keyFile) return problems;
+  if (!certFile || !keyFile) return [`${certLabel} and ${keyLabel}: set both ${purpose}, or neither`];
+  const cert = readPem(certLabel, certFile, 'certificate', problems);
+  const key = readPem(keyLabel, keyFile, 'private key', problems);
+  if (cert && key && !keyMatches(cert, key)) problems.push(`${certLabel} and ${keyLabel}: the key in ${keyFile} is not the key of the certificate in ${certFile}`);
+  return problems;
+}
+
+/** What node-postgres (pg-connection-string 2) does with each `sslmode`; see docs/DEVELOPMENT.md, "Postgres over TLS". */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+/**
+ * TLS parameters of DATABASE_URL, checked as pg would use them when it first connects: a known
+ * sslmode, readable sslrootcert / sslcert / sslkey files. The URL itself (with its password) is never quoted.
+ */
+function databaseUrlProblems(databaseUrl: string): string[] {
+  let params: URLSearchParams;
+  try {
+    params = new URL(databaseUrl).searchParams;
+  } catch {
+    return []; // pg parses some URLs that URL does not; it will say what is wrong when it connects
+  }
+  const problems: string[] = [];
+  const sslmode = params.get('sslmode');
+  if (sslmode !== null && !SSL_MODES.includes(sslmode)) problems.push(`DATABASE_URL: sslmode=${sslmode} is not one of ${SSL_MODES.join(', ')}`);
+  const rootCert = params.get('sslrootcert');
+  if (rootCert === 'system') {
+    problems.push("DATABASE_URL: sslrootcert=system is libpq's; node-postgres reads it as a file name. Leave sslrootcert out to trust Node's CAs");
+  } else if (rootCert) {
+    readPem('DATABASE_URL sslrootcert', rootCert, 'certificate', problems);
+  } else if (sslmode === 'verify-ca' && params.get('uselibpqcompat') === 'true') {
+    problems.push('DATABASE_URL: sslmode=verify-ca needs sslrootcert (node-postgres refuses to connect without it)');
+  }
+  problems.push(...certificatePairProblems('DATABASE_URL sslcert', params.get('sslcert') ?? undefined, 'DATABASE_URL sslkey', params.get('sslkey') ?? undefined, 'for a client certificate'));
   return problems;
 }

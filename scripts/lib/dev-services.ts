@@ -150,7 +150,12 @@ export interface EmbeddedPostgresHandle {
  * Starts (initialising on first use) a Postgres cluster whose files live under `dataDir`.
  * Its superuser password is generated once and kept beside the data (`<dataDir>.password`, git-ignored).
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; port: number }): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  /** More server settings, e.g. `['-c', 'ssl=on']` (tests). */
+  postgresFlags?: string[];
+}): Promise<EmbeddedPostgresHandle> {
   const problem = embeddedPostgresAccessProblem([embeddedPostgresBinDir(), options.dataDir].filter((p): p is string => p !== undefined));
   if (problem) throw new Error(problem);
   const passwordFile = `${options.dataDir}.password`;
@@ -181,7 +186,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     persistent: true,
     // Postgres refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...(options.postgresFlags ?? [])],
     onLog: () => undefined,
     onError: () => undefined,
   });

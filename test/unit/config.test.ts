@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
 import { Keyring } from '../../src/crypto/keyring';
@@ -58,6 +58,7 @@ describe('configuration', () => {
       notPem = path.join(certs.dir, 'notes.txt');
       writeFileSync(notPem, 'not a certificate\n');
     });
+    afterAll(() => rmSync(certs.dir, { recursive: true, force: true }));
     const problemsOf = (env: Record<string, string>): string => {
       try {
         loadConfig({ ...valid, ...env });
@@ -94,6 +95,19 @@ describe('configuration', () => {
       expect(message).toContain(`TEMPORAL_TLS_KEY_FILE: ${notPem} holds no PEM private key`);
       expect(message).toContain('TLS_CERT_FILE: cannot read /nonexistent/api.pem (ENOENT');
       expect(message).not.toMatch(/\n\s+at /); // a list of problems, not a stack trace
+    });
+
+    it('checks the TLS parameters of DATABASE_URL as pg would use them, without quoting the URL', () => {
+      const url = (query: string) => `postgresql://u:secret-password@db.test/sotally?${query}`;
+      expect(loadConfig({ ...valid, DATABASE_URL: url(`sslmode=verify-full&sslrootcert=${certs.caFile}`) }).DATABASE_URL).toContain('verify-full');
+      expect(loadConfig({ ...valid, DATABASE_URL: url(`sslmode=verify-full&sslcert=${certs.clientCertFile}&sslkey=${certs.clientKeyFile}`) }).DATABASE_URL).toContain('sslkey');
+      const message = problemsOf({ DATABASE_URL: url('sslmode=requre&sslrootcert=/nonexistent/root.crt&sslcert=/nonexistent/client.crt') });
+      expect(message).toContain('DATABASE_URL: sslmode=requre is not one of disable, allow, prefer, require, verify-ca, verify-full, no-verify');
+      expect(message).toContain('DATABASE_URL sslrootcert: cannot read /nonexistent/root.crt (ENOENT');
+      expect(message).toContain('DATABASE_URL sslcert and DATABASE_URL sslkey: set both for a client certificate, or neither');
+      expect(message).not.toContain('secret-password');
+      expect(problemsOf({ DATABASE_URL: url('sslmode=verify-full&sslrootcert=system') })).toContain("sslrootcert=system is libpq's");
+      expect(problemsOf({ DATABASE_URL: url('uselibpqcompat=true&sslmode=verify-ca') })).toContain('DATABASE_URL: sslmode=verify-ca needs sslrootcert');
     });
 
     it('refuses a key that is not the certificate\'s, and TEMPORAL_TLS=false beside TLS settings', () => {
