@@ -146,7 +146,10 @@ const envSchema = z.object({
   EMAIL_CHANGE_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(5),
   EMAIL_CHANGE_RATE_LIMIT_WINDOW: durationSchema.default('1h'),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('100kb'),
+  /** Behind a proxy (one hop): client IPs and HTTPS come from X-Forwarded-*. In production it also says that TLS ends at that proxy. */
   TRUST_PROXY: booleanFlag.default('false'),
+  /** Production only: serve plain HTTP without a proxy on purpose, where nothing but this machine reaches the API (docker compose). */
+  ALLOW_PLAIN_HTTP: booleanFlag.default('false'),
 
   /** Where Stripe sends the buyer back after checkout. */
   PUBLIC_APP_URL: z.string().url().default('http://localhost:3000'),
@@ -184,8 +187,13 @@ export class ConfigError extends Error {
   }
 }
 
+export interface LoadOptions {
+  /** The API process: in production it must not serve plain HTTP unless a proxy ends TLS (TRUST_PROXY) or ALLOW_PLAIN_HTTP says so. */
+  servesHttp?: boolean;
+}
+
 /** Parses the environment once. Throws ConfigError listing every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
   // Treat empty strings as "not set", so `FOO=` in a .env file means the default.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = envSchema.safeParse(cleaned);
@@ -195,6 +203,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (cleaned.NODE_ENV === 'production' && (!cleaned.OPENAI_API_KEY || cleaned.OPENAI_API_KEY.startsWith('sk-sotally-dev-model'))) {
     problems.push('OPENAI_API_KEY: production needs a real model provider key (the development model is for npm start only)');
+  }
+  const flag = (name: string) => cleaned[name] === 'true' || cleaned[name] === '1';
+  if (options.servesHttp && cleaned.NODE_ENV === 'production' && !(cleaned.TLS_CERT_FILE || cleaned.TLS_KEY_FILE) && !flag('TRUST_PROXY') && !flag('ALLOW_PLAIN_HTTP')) {
+    problems.push(
+      'TLS_CERT_FILE and TLS_KEY_FILE: in production the API does not serve plain HTTP. Set both to serve HTTPS, or TRUST_PROXY=true when a proxy in front of it ends TLS ' +
+        '(ALLOW_PLAIN_HTTP=true only where nothing but this machine reaches the API)',
+    );
   }
   if (cleaned.DATABASE_URL) problems.push(...databaseUrlProblems(cleaned.DATABASE_URL));
   problems.push(...certificatePairProblems('TLS_CERT_FILE', cleaned.TLS_CERT_FILE, 'TLS_KEY_FILE', cleaned.TLS_KEY_FILE, 'to serve HTTPS'));
@@ -214,9 +229,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * For a process's entry point: the configuration, or every problem on stderr and exit code 78
  * (EX_CONFIG), without a stack trace.
  */
-export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfigOrExit(options: LoadOptions = {}, env: NodeJS.ProcessEnv = process.env): Config {
   try {
-    return loadConfig(env);
+    return loadConfig(env, options);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);

@@ -23,7 +23,7 @@ export function createServer(app: Express, config: Pick<Config, 'TLS_CERT_FILE' 
 }
 
 async function main() {
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit({ servesHttp: true });
   const logger = createLogger(config.LOG_LEVEL);
   const keyring = Keyring.parse(config.DATA_ENCRYPTION_KEYS);
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);

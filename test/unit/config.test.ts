@@ -50,6 +50,19 @@ describe('configuration', () => {
     expect(loadConfig({ ...valid, NODE_ENV: 'production', OPENAI_API_KEY: 'sk-live-something' }).NODE_ENV).toBe('production');
   });
 
+  it('refuses to serve plain HTTP in production unless a proxy ends TLS (TRUST_PROXY) or ALLOW_PLAIN_HTTP says so', () => {
+    const production = { ...valid, NODE_ENV: 'production', OPENAI_API_KEY: 'sk-live-something' };
+    expect(() => loadConfig(production, { servesHttp: true })).toThrow(
+      'TLS_CERT_FILE and TLS_KEY_FILE: in production the API does not serve plain HTTP. Set both to serve HTTPS, or TRUST_PROXY=true when a proxy in front of it ends TLS',
+    );
+    expect(loadConfig({ ...production, TRUST_PROXY: 'true' }, { servesHttp: true }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ ...production, ALLOW_PLAIN_HTTP: '1' }, { servesHttp: true }).ALLOW_PLAIN_HTTP).toBe(true);
+    expect(() => loadConfig({ ...production, TRUST_PROXY: 'false' }, { servesHttp: true })).toThrow(/does not serve plain HTTP/);
+    // The worker serves nothing; development and test serve plain HTTP as before.
+    expect(loadConfig(production).NODE_ENV).toBe('production');
+    expect(loadConfig({ ...valid, NODE_ENV: 'development' }, { servesHttp: true }).NODE_ENV).toBe('development');
+  });
+
   describe('TLS files', () => {
     let certs: TestCertificates;
     let notPem: string;
@@ -116,6 +129,8 @@ describe('configuration', () => {
       );
       expect(problemsOf({ TLS_CERT_FILE: certs.serverCertFile, TLS_KEY_FILE: certs.clientKeyFile })).toContain('TLS_CERT_FILE and TLS_KEY_FILE: the key in');
       expect(problemsOf({ TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA_FILE: certs.caFile })).toContain('TEMPORAL_TLS: false, yet TEMPORAL_TLS_CA_FILE is set');
+      const https = { NODE_ENV: 'production', OPENAI_API_KEY: 'sk-live-something', TLS_CERT_FILE: certs.serverCertFile, TLS_KEY_FILE: certs.serverKeyFile };
+      expect(loadConfig({ ...valid, ...https }, { servesHttp: true }).TLS_CERT_FILE).toBe(certs.serverCertFile); // production over HTTPS
     });
   });
 });
