@@ -55,6 +55,16 @@ async function main() {
   });
 
   try {
+    // Before anything starts: `temporal server start-dev` (CLI 1.9.1) has no TLS options, so Temporal
+    // TLS settings without TEMPORAL_ADDRESS would leave the worker and the API unable to connect.
+    if (!env.TEMPORAL_ADDRESS) {
+      const tlsVariables = ['TEMPORAL_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'TEMPORAL_TLS_SERVER_NAME'].filter((name) => env[name]);
+      if (env.TEMPORAL_TLS === 'true' || env.TEMPORAL_TLS === '1') tlsVariables.unshift('TEMPORAL_TLS');
+      if (tlsVariables.length > 0) {
+        throw new Error(`${tlsVariables.join(', ')} set without TEMPORAL_ADDRESS: the dev server npm start runs speaks plain gRPC on 127.0.0.1; set TEMPORAL_ADDRESS to the TLS server they are for, or unset them`);
+      }
+    }
+
     // 1. Secrets: never a default; generate development ones once and say so.
     const secretsFile = path.join(dataDir, 'dev-secrets.env');
     const generated = ensureDevSecrets(env, secretsFile);
@@ -105,12 +115,6 @@ async function main() {
     const apiPort = Number(env.PORT ?? 3000);
     let temporalUiUrl = env.TEMPORAL_UI_URL;
     if (!env.TEMPORAL_ADDRESS) {
-      const tlsVariables = ['TEMPORAL_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'TEMPORAL_TLS_SERVER_NAME'].filter((name) => env[name]);
-      if (env.TEMPORAL_TLS === 'true' || env.TEMPORAL_TLS === '1') tlsVariables.unshift('TEMPORAL_TLS');
-      if (tlsVariables.length > 0) {
-        // `temporal server start-dev` (CLI 1.9.1) has no TLS options: the worker and the API would fail to connect.
-        throw new Error(`${tlsVariables.join(', ')} set without TEMPORAL_ADDRESS: the dev server npm start runs speaks plain gRPC on 127.0.0.1; set TEMPORAL_ADDRESS to the TLS server they are for, or unset them`);
-      }
       const port = Number(env.TEMPORAL_DEV_PORT ?? 7233);
       const uiPort = Number(env.TEMPORAL_UI_PORT ?? port + 1000);
       say(`starting the Temporal dev server on 127.0.0.1:${port} with its Web UI on port ${uiPort}`);
