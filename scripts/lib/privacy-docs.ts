@@ -218,10 +218,13 @@ export const PROMISES: PolicyPromise[] = [
     notYet: 'the preference is stored; nothing uses analytics yet to respect it (issue 14)',
   },
   {
-    promise: 'Transport and storage: TLS 1.3 minimum when given a certificate; sensitive fields encrypted at rest with AES-256-GCM',
-    code: ['src/server.ts', 'src/crypto/keyring.ts', 'src/crypto/data-keys.ts', 'src/crypto/columns.ts'],
+    promise: 'Transport and storage: TLS 1.3 minimum when given a certificate (API), TLS to Temporal and Postgres when configured; sensitive fields encrypted at rest with AES-256-GCM',
+    code: ['src/server.ts', 'src/config.ts', 'src/temporal/connection.ts', 'src/crypto/keyring.ts', 'src/crypto/data-keys.ts', 'src/crypto/columns.ts'],
     tests: [
       t('test/api/tls.test.ts', 'refuses a client that speaks at most TLS 1.2'),
+      t('test/unit/config.test.ts', 'refuses to serve plain HTTP in production'),
+      t('test/temporal/tls.test.ts', 'mutual TLS: the worker and the client run a workflow'),
+      t('test/db/sslmode.test.ts', 'verify-full connects with the CA'),
       t('test/unit/keyring.test.ts', 'refuses a blob moved to another record'),
       t('test/privacy/profile-at-rest.test.ts', 'name, email and avatar are stored only as ciphertext'),
     ],
