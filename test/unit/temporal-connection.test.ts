@@ -6,7 +6,13 @@ import { Keyring } from '../../src/crypto/keyring';
 import { temporalConnectionOptions } from '../../src/temporal/connection';
 import { makeTestCertificates, type TestCertificates } from '../helpers/certificates';
 
-const valid = { DATABASE_URL: 'postgresql://u@127.0.0.1/db', DATA_ENCRYPTION_KEYS: Keyring.generateSpec(), TEMPORAL_ADDRESS: 'temporal.test:7233' };
+const valid = {
+  DATABASE_URL: 'postgresql://u@127.0.0.1/db',
+  DATA_ENCRYPTION_KEYS: Keyring.generateSpec(),
+  EMAIL_INDEX_KEY: Buffer.alloc(32, 7).toString('base64'),
+  RATE_LIMIT_KEY_SECRET: 'k'.repeat(44),
+  TEMPORAL_ADDRESS: 'temporal.test:7233',
+};
 let certs: TestCertificates;
 beforeAll(async () => {
   certs = await makeTestCertificates(['temporal.test']);
