@@ -9,11 +9,16 @@ import { createLogger, type Logger } from '../../src/logger';
 import { createPrisma } from '../../src/db';
 import { dropDatabase, ensureDatabase, migrateDatabase } from '../../scripts/lib/dev-services';
 
-export const TEST_KEYS = `${Keyring.generateSpec('v2')},${Keyring.generateSpec('v1')}`;
-/** The email blind-index key of this test process (operator commands read it from the environment, as in production). */
-export const TEST_EMAIL_INDEX_KEY = process.env.EMAIL_INDEX_KEY ?? randomBytes(32).toString('base64');
+// One set of secrets for the whole run, made by global-setup: every test file and
+// every API or worker process reads the same database, as replicas of one
+// deployment do, so each can open what another sealed (the demo tool seeded by
+// one file, run by the fuzzer in another). Outside jest (a script importing
+// this), fresh ones.
+export const TEST_KEYS = process.env.SOTALLY_TEST_KEYS ?? `${Keyring.generateSpec('v2')},${Keyring.generateSpec('v1')}`;
+/** The email blind-index key of the run (operator commands read it from the environment, as in production). */
+export const TEST_EMAIL_INDEX_KEY = process.env.SOTALLY_TEST_EMAIL_INDEX_KEY ?? randomBytes(32).toString('base64');
 process.env.EMAIL_INDEX_KEY = TEST_EMAIL_INDEX_KEY;
-export const TEST_RATE_LIMIT_KEY_SECRET = randomBytes(32).toString('base64');
+export const TEST_RATE_LIMIT_KEY_SECRET = process.env.SOTALLY_TEST_RATE_LIMIT_KEY_SECRET ?? randomBytes(32).toString('base64');
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   const databaseUrl = process.env.SOTALLY_TEST_DATABASE_URL;

@@ -4,7 +4,9 @@
 //   database `sotally_test` is created on it); otherwise an embedded Postgres
 //   is started under .data/test-postgres.
 //   Temporal: a dev server from the pinned PyPI binary on a free port.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { Keyring } from '../../src/crypto/keyring';
 import {
   ensureDatabase,
   freePort,
@@ -49,6 +51,10 @@ export default async function globalSetup(): Promise<void> {
     if (postgres?.process && postgres.process.exitCode === null) postgres.process.kill('SIGINT');
   });
   process.env.SOTALLY_TEST_DATABASE_URL = databaseUrl;
+  // The run's secrets, shared by every test file (see test/helpers/env.ts).
+  process.env.SOTALLY_TEST_KEYS = `${Keyring.generateSpec('v2')},${Keyring.generateSpec('v1')}`;
+  process.env.SOTALLY_TEST_EMAIL_INDEX_KEY = randomBytes(32).toString('base64');
+  process.env.SOTALLY_TEST_RATE_LIMIT_KEY_SECRET = randomBytes(32).toString('base64');
   process.env.SOTALLY_TEST_TEMPORAL_ADDRESS = temporal.address;
   globalThis.__SOTALLY_SERVICES__ = { temporal, postgres };
   console.log(`\n[setup] Postgres ${postgres ? 'embedded' : 'given'}, Temporal dev server at ${temporal.address} (${Date.now() - started} ms)`);
