@@ -19,6 +19,7 @@ import { clawBackCreditsWorkflow, purchaseCreditsWorkflow, releaseExpiredReserva
 import { runToolWorkflow } from '../src/executions/workflows';
 import { executionRetentionWorkflow, sweepExpiredExecutionsWorkflow } from '../src/retention/workflows';
 import { cleanUpSecurityDataWorkflow } from '../src/security-data/workflows';
+import { sendSecurityAlertsWorkflow } from '../src/mail/workflows';
 import { admissionUpdate } from '../src/executions/contract';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
 import { freePort, startTemporalDevServer } from './lib/dev-services';
@@ -65,6 +66,9 @@ const standIns: Activities = {
   },
   async cleanUpSecurityData() {
     return { sessions: 4, apiTokens: 1, securityEvents: 2, rateLimitKeys: 30 };
+  },
+  async sendSecurityAlerts() {
+    return { queued: 2, sent: 2 };
   },
 };
 
@@ -113,6 +117,7 @@ async function main() {
       simple('executionRetentionWorkflow', executionRetentionWorkflow, [{ executionId: 'exec-recorded', expiresAt: new Date(Date.now() + 300).toISOString() }]),
       simple('sweepExpiredExecutionsWorkflow', sweepExpiredExecutionsWorkflow, []),
       simple('cleanUpSecurityDataWorkflow', cleanUpSecurityDataWorkflow, []),
+      simple('sendSecurityAlertsWorkflow', sendSecurityAlertsWorkflow, []),
       toolRun('runToolWorkflow-succeeded', false),
       toolRun('runToolWorkflow-model-rejected', true),
       toolRun('runToolWorkflow-refused', false, true),

@@ -124,6 +124,12 @@ const envSchema = z.object({
     })
     .min(32, 'must be at least 32 characters, e.g. the base64 of 32 random bytes (openssl rand -base64 32)'),
 
+  /** Outgoing mail: an SMTP URL (smtp://user:pass@host:587, smtps://… for implicit TLS). Unset: mail waits in the outbox. */
+  SMTP_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
+  MAIL_FROM: z.string().min(3).default('Sotally <no-reply@sotally.local>'),
+  /** How often queued security alerts are sent (a Temporal Schedule). */
+  SECURITY_ALERT_INTERVAL: durationSchema.default('1m'),
+
   EXECUTION_RETENTION: durationSchema.default('90d'),
   /** How often the retention safety-net sweep runs (a Temporal Schedule). */
   RETENTION_SWEEP_INTERVAL: durationSchema.default('1d'),

@@ -75,6 +75,15 @@ export const PROMISES: PolicyPromise[] = [
     ],
   },
   {
+    promise: 'Security-alert emails (new login, key added, password changed)',
+    code: ['src/mail/security-alerts.ts', 'src/mail/service.ts', 'src/temporal/schedules.ts'],
+    tests: [
+      t('test/mail/security-alerts.test.ts', 'is mailed once to the account'),
+      t('test/mail/security-alerts.test.ts', 'sending a mail already sent, or queuing the same mail again, sends nothing more'),
+    ],
+    notYet: `BYOM key added or deleted and API token created are mailed; new log-in, password and email changes (${RIGHTS.replace('export, erasure', 'mail, export, erasure')})`,
+  },
+  {
     promise: 'BYOM API keys: until the user deletes them (or the account); deleting destroys the ciphertext',
     code: ['src/provider-keys/service.ts'],
     tests: [t('test/executions/byom.test.ts', 'stores a key encrypted, shows it only masked, and deletes it for good')],

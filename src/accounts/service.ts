@@ -8,6 +8,7 @@ import { DomainError, notFound } from '../errors';
 import type { DataKeys } from '../crypto/data-keys';
 import { API_TOKEN_PREFIX, decoyPasswordHash, hashPassword, newSecretToken, sha256, verifyPassword } from './credentials';
 import { createProfiles, type ProfileFields } from './profile';
+import { recordSecurityEvent } from './security-events';
 
 export interface AccountSettings {
   passwordCostLog2: number;
@@ -93,7 +94,11 @@ export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, s
 
     async createApiToken(userId: string, name: string) {
       const token = newSecretToken(API_TOKEN_PREFIX);
-      const row = await prisma.apiToken.create({ data: { userId, name, tokenHash: sha256(token) } });
+      const row = await prisma.$transaction(async (tx) => {
+        const created = await tx.apiToken.create({ data: { userId, name, tokenHash: sha256(token) } });
+        await recordSecurityEvent(tx, userId, 'api_token_created');
+        return created;
+      });
       return { id: row.id, name: row.name, createdAt: row.createdAt, token };
     },
 

@@ -11,6 +11,7 @@ import { createCreditActivities } from '../credits/activities';
 import { createExecutionActivities } from '../executions/activities';
 import { createRetentionActivities } from '../retention/activities';
 import { createSecurityDataActivities } from '../security-data/activities';
+import { createMailActivities } from '../mail/activities';
 
 export interface ActivityDeps {
   config: Config;
@@ -21,11 +22,13 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const ledger = createLedger(deps.prisma, { reservationTtlMs: deps.config.RESERVATION_TTL });
+  const dataKeys = createDataKeys(deps.prisma, deps.keyring, deps.config);
   return {
     ...createCreditActivities(ledger),
-    ...createExecutionActivities({ ...deps, ledger, dataKeys: createDataKeys(deps.prisma, deps.keyring, deps.config) }),
+    ...createExecutionActivities({ ...deps, ledger, dataKeys }),
     ...createRetentionActivities(deps),
     ...createSecurityDataActivities(deps),
+    ...createMailActivities({ ...deps, dataKeys }),
   };
 }
 

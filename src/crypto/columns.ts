@@ -44,6 +44,8 @@ export const ENCRYPTED_COLUMNS = {
   userName: column('users', 'name_ciphertext', 'users.name', 'id'),
   userEmail: column('users', 'email_ciphertext', 'users.email', 'id'),
   userAvatar: column('users', 'avatar_ciphertext', 'users.avatar_url', 'id'),
+  /** The address a queued mail goes to (mail_outbox). */
+  mailRecipient: column('mail_outbox', 'recipient_ciphertext', 'mail_outbox.recipient', 'user_id'),
   /** Each user's data key, wrapped (sealed) under the keyring's current key; rotation re-wraps it. */
   userDataKey: { ...column('user_keys', 'wrapped_key', 'user_keys.data_key', 'user_id', 'user_id'), keyedBy: 'keyring' },
 } as const satisfies Record<string, EncryptedColumn>;

@@ -171,6 +171,27 @@ export const PERSONAL_DATA = {
     },
   },
 
+  mail_outbox: {
+    holds: 'mail to send or sent (security alerts): the purpose, the data the template shows, and the address sealed under the user\'s key',
+    owner: { column: 'user_id' },
+    category: 'security',
+    basis: contract('security alerts about the account, promised by the policy'),
+    retention: untilAccountDeletion,
+    export: include,
+    erasure: del,
+    columns: {
+      id: {},
+      user_id: {},
+      purpose: {},
+      dedupe_key: {},
+      recipient_ciphertext: { encrypted: ENCRYPTED_COLUMNS.mailRecipient },
+      data: {},
+      created_at: {},
+      sent_at: {},
+      attempts: {},
+    },
+  },
+
   sessions: {
     holds: 'log-in sessions behind the essential `sid` cookie (a SHA-256 of the cookie value)',
     owner: { column: 'user_id' },

@@ -8,8 +8,10 @@ import { SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID } from '../retention/contract';
 import { sweepExpiredExecutionsWorkflow } from '../retention/workflows';
 import { SECURITY_DATA_CLEANUP_SCHEDULE_ID } from '../security-data/contract';
 import { cleanUpSecurityDataWorkflow } from '../security-data/workflows';
+import { SEND_SECURITY_ALERTS_SCHEDULE_ID } from '../mail/contract';
+import { sendSecurityAlertsWorkflow } from '../mail/workflows';
 
-type ScheduleConfig = Pick<Config, 'RESERVATION_SWEEP_INTERVAL' | 'RETENTION_SWEEP_INTERVAL' | 'SECURITY_DATA_CLEANUP_INTERVAL' | 'TEMPORAL_TASK_QUEUE'>;
+type ScheduleConfig = Pick<Config, 'RESERVATION_SWEEP_INTERVAL' | 'RETENTION_SWEEP_INTERVAL' | 'SECURITY_DATA_CLEANUP_INTERVAL' | 'SECURITY_ALERT_INTERVAL' | 'TEMPORAL_TASK_QUEUE'>;
 
 export function scheduleDefinitions(config: ScheduleConfig): ScheduleOptions[] {
   return [
@@ -47,6 +49,18 @@ export function scheduleDefinitions(config: ScheduleConfig): ScheduleOptions[] {
       },
       // Each run deletes everything due, so one catch-up run after an outage is enough.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1d' },
+    },
+    {
+      scheduleId: SEND_SECURITY_ALERTS_SCHEDULE_ID,
+      spec: { intervals: [{ every: config.SECURITY_ALERT_INTERVAL }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: sendSecurityAlertsWorkflow,
+        workflowId: SEND_SECURITY_ALERTS_SCHEDULE_ID,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+      },
+      // Each run sends everything queued: no run needs catching up.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
     },
   ];
 }

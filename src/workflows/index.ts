@@ -6,3 +6,4 @@ export * from '../credits/workflows';
 export * from '../executions/workflows';
 export * from '../retention/workflows';
 export * from '../security-data/workflows';
+export * from '../mail/workflows';

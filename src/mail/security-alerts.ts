@@ -1,0 +1,28 @@
+// Security-alert mail: every recorded security event (src/accounts/security-events.ts)
+// becomes one queued mail to the account's address (dedupe key: the event id,
+// so it is queued once however often this runs), then every queued mail is sent.
+import type { PrismaClient } from '@prisma/client';
+import type { Profiles } from '../accounts/profile';
+import type { SecurityAlertsSent } from './contract';
+import type { MailService } from './service';
+
+export async function sendSecurityAlerts(prisma: PrismaClient, profiles: Profiles, mail: MailService, batchSize = 500): Promise<SecurityAlertsSent> {
+  const result: SecurityAlertsSent = { queued: 0, sent: 0 };
+  const events = await prisma.securityEvent.findMany({ where: { notifiedAt: null }, orderBy: { createdAt: 'asc' }, take: batchSize, include: { user: true } });
+  for (const event of events) {
+    const account = await profiles.open(event.user);
+    await mail.enqueue({
+      userId: event.userId,
+      purpose: 'security_alert',
+      dedupeKey: event.id,
+      recipient: account.email,
+      data: { type: event.type, at: event.createdAt.toISOString() },
+    });
+    await prisma.securityEvent.update({ where: { id: event.id }, data: { notifiedAt: new Date() } });
+    result.queued += 1;
+  }
+  for (const id of await mail.pending(batchSize)) {
+    if ((await mail.send(id)) === 'sent') result.sent += 1;
+  }
+  return result;
+}

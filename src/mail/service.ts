@@ -1,0 +1,66 @@
+// Mail through an outbox. A mail is first a row, unique per (purpose, user,
+// dedupe key): queuing the same mail twice (a retried activity, a restarted
+// worker) finds the row. Sending locks the row, skips it when already sent,
+// hands the message to SMTP and marks it sent in the same transaction, so a
+// retry after a crash resends only if the crash fell between SMTP's accept and
+// the commit (and then with the same Message-ID, which receivers deduplicate).
+// Only activities send; the recipient address is sealed under the user's key.
+import { randomUUID } from 'node:crypto';
+import type { Prisma, PrismaClient } from '@prisma/client';
+import type { Transporter } from 'nodemailer';
+import { ENCRYPTED_COLUMNS } from '../crypto/columns';
+import type { DataKeys } from '../crypto/data-keys';
+import { renderMail, type MailPurpose } from './templates';
+
+const RECIPIENT = ENCRYPTED_COLUMNS.mailRecipient;
+
+export interface MailDeps {
+  prisma: PrismaClient;
+  dataKeys: DataKeys;
+  /** null when no SMTP server is configured: mail waits in the outbox. */
+  transport: Transporter | null;
+  from: string;
+}
+
+export function createMailService({ prisma, dataKeys, transport, from }: MailDeps) {
+  return {
+    /** Queues a mail once per (purpose, user, dedupe key); returns the outbox row's id. */
+    async enqueue(mail: { userId: string; purpose: MailPurpose; dedupeKey: string; recipient: string; data: Record<string, string> }): Promise<string> {
+      const key = { purpose: mail.purpose, userId: mail.userId, dedupeKey: mail.dedupeKey };
+      const existing = await prisma.mailOutbox.findUnique({ where: { purpose_userId_dedupeKey: key }, select: { id: true } });
+      if (existing) return existing.id;
+      const id = randomUUID();
+      await prisma.mailOutbox.createMany({
+        data: [{ id, ...key, recipientCiphertext: await dataKeys.seal(RECIPIENT, id, mail.userId, mail.recipient), data: mail.data as Prisma.InputJsonValue }],
+        skipDuplicates: true,
+      });
+      return (await prisma.mailOutbox.findUniqueOrThrow({ where: { purpose_userId_dedupeKey: key }, select: { id: true } })).id;
+    },
+
+    /** Sends one queued mail unless it was sent already. */
+    async send(outboxId: string): Promise<'sent' | 'already_sent' | 'no_smtp'> {
+      if (!transport) return 'no_smtp';
+      return prisma.$transaction(
+        async (tx) => {
+          const [row] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM mail_outbox WHERE id = ${outboxId}::uuid AND sent_at IS NULL FOR UPDATE`;
+          if (!row) return 'already_sent' as const;
+          const mail = await tx.mailOutbox.update({ where: { id: outboxId }, data: { attempts: { increment: 1 } } });
+          const to = await dataKeys.open(RECIPIENT, mail.id, mail.userId, mail.recipientCiphertext);
+          const rendered = renderMail(mail.purpose as MailPurpose, mail.data as Record<string, string>);
+          await transport.sendMail({ from, to, messageId: `<${mail.id}@outbox.sotally>`, ...rendered });
+          await tx.mailOutbox.update({ where: { id: outboxId }, data: { sentAt: new Date() } });
+          return 'sent' as const;
+        },
+        { timeout: 60_000 },
+      );
+    },
+
+    /** Ids of mail not sent yet, oldest first. */
+    async pending(limit = 100): Promise<string[]> {
+      const rows = await prisma.mailOutbox.findMany({ where: { sentAt: null }, orderBy: { createdAt: 'asc' }, take: limit, select: { id: true } });
+      return rows.map((r) => r.id);
+    },
+  };
+}
+
+export type MailService = ReturnType<typeof createMailService>;
