@@ -12,6 +12,7 @@ import OpenAI from 'openai';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { DataKeys } from '../src/crypto/data-keys';
+import { createMailService } from '../src/mail/service';
 import { Keyring } from '../src/crypto/keyring';
 import { createPrisma } from '../src/db';
 import { createLedger } from '../src/credits/ledger';
@@ -69,7 +70,7 @@ async function main() {
   // Users with plenty of credits and Bearer tokens; one creator with one tool.
   const prisma = createPrisma(db.url, 5);
   const dataKeys = new DataKeys(prisma, Keyring.parse(keys));
-  const accounts = createAccountService(prisma, dataKeys, { passwordCostLog2: 14, sessionTtlMs: 3_600_000, emailIndexKey });
+  const accounts = createAccountService(prisma, dataKeys, createMailService({ prisma, dataKeys, transport: null, from: 'bench' }), { passwordCostLog2: 14, sessionTtlMs: 3_600_000, emailIndexKey });
   const ledger = createLedger(prisma, { reservationTtlMs: 3_600_000 });
   const { user: creator } = await accounts.signup({ name: 'Bench creator', email: `creator-${randomUUID()}@bench.test`, password: randomUUID() });
   const tool = await createToolService(prisma, dataKeys, PROMPT_LIMIT_DEFAULTS).create(creator.id, {

@@ -80,8 +80,9 @@ export const PROMISES: PolicyPromise[] = [
     tests: [
       t('test/mail/security-alerts.test.ts', 'is mailed once to the account'),
       t('test/mail/security-alerts.test.ts', 'sending a mail already sent, or queuing the same mail again, sends nothing more'),
+      t('test/mail/security-alerts.test.ts', 'an email change is mailed to the old address'),
     ],
-    notYet: `BYOM key added or deleted and API token created are mailed; new log-in, password and email changes (${RIGHTS.replace('export, erasure', 'mail, export, erasure')})`,
+    notYet: `BYOM key added or deleted, API token created and email changed are mailed; new log-in and password change (${RIGHTS.replace('export, erasure', 'mail, export, erasure')})`,
   },
   {
     promise: 'BYOM API keys: until the user deletes them (or the account); deleting destroys the ciphertext',

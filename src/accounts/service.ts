@@ -9,6 +9,8 @@ import type { DataKeys } from '../crypto/data-keys';
 import { API_TOKEN_PREFIX, decoyPasswordHash, hashPassword, newSecretToken, sha256, verifyPassword } from './credentials';
 import { createProfiles, type ProfileFields } from './profile';
 import { recordSecurityEvent } from './security-events';
+import type { MailService } from '../mail/service';
+import { normalizeEmail } from './email-index';
 
 export interface AccountSettings {
   passwordCostLog2: number;
@@ -16,7 +18,7 @@ export interface AccountSettings {
   emailIndexKey: Buffer;
 }
 
-export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, settings: AccountSettings) {
+export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, mail: MailService, settings: AccountSettings) {
   const profiles = createProfiles(prisma, dataKeys, settings.emailIndexKey);
   const emailTaken = () => new DomainError('email_taken', 'an account with this email already exists');
 
@@ -75,8 +77,21 @@ export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, s
         email: changes.email ?? current.email,
         avatarUrl: changes.avatarUrl === undefined ? current.avatarUrl : changes.avatarUrl,
       };
+      const sealed = await profiles.seal(userId, profile);
+      const emailChanged = normalizeEmail(profile.email) !== normalizeEmail(current.email);
       try {
-        const user = await prisma.user.update({ where: { id: userId }, data: await profiles.seal(userId, profile) });
+        const user = await prisma.$transaction(async (tx) => {
+          const updated = await tx.user.update({ where: { id: userId }, data: sealed });
+          if (emailChanged) {
+            // The alert goes to the old address (the new one may be an attacker's), queued with the change itself.
+            const event = await tx.securityEvent.create({ data: { userId, type: 'email_changed', notifiedAt: new Date() } });
+            await mail.enqueue(
+              { userId, purpose: 'security_alert', dedupeKey: event.id, recipient: current.email, data: { type: 'email_changed', at: event.createdAt.toISOString() } },
+              tx,
+            );
+          }
+          return updated;
+        });
         return { ...user, ...profile };
       } catch (err) {
         if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw emailTaken();

@@ -16,6 +16,7 @@ import { httpMetrics, retentionMetrics, securityDataCleanupMetrics } from '../me
 import { createAccountService } from '../accounts/service';
 import { parseEmailIndexKey } from '../accounts/email-index';
 import { createDataKeys } from '../crypto/data-keys';
+import { createMailService } from '../mail/service';
 import { registerAccountRoutes } from '../accounts/routes';
 import { createToolService } from '../tools/service';
 import { registerToolRoutes } from '../tools/routes';
@@ -83,7 +84,7 @@ export function createApp(deps: ApiDeps): Express {
   const sessionTtlMs = config.SESSION_TTL;
   const dataKeys = createDataKeys(prisma, deps.keyring, config);
   const emailIndexKey = parseEmailIndexKey(config.EMAIL_INDEX_KEY);
-  registerAccountRoutes(route, createAccountService(prisma, dataKeys, { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs, emailIndexKey }), {
+  registerAccountRoutes(route, createAccountService(prisma, dataKeys, createMailService({ prisma, dataKeys, transport: null, from: config.MAIL_FROM }), { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs, emailIndexKey }), {
     sessionTtlMs,
     signupLimiter: limits.perIp('signup', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     loginLimiter: limits.perIp('login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),

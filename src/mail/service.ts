@@ -24,17 +24,18 @@ export interface MailDeps {
 
 export function createMailService({ prisma, dataKeys, transport, from }: MailDeps) {
   return {
-    /** Queues a mail once per (purpose, user, dedupe key); returns the outbox row's id. */
-    async enqueue(mail: { userId: string; purpose: MailPurpose; dedupeKey: string; recipient: string; data: Record<string, string> }): Promise<string> {
+    /** Queues a mail once per (purpose, user, dedupe key), in `db`'s transaction when given; returns the outbox row's id. */
+    async enqueue(
+      mail: { userId: string; purpose: MailPurpose; dedupeKey: string; recipient: string; data: Record<string, string> },
+      db: PrismaClient | Prisma.TransactionClient = prisma,
+    ): Promise<string> {
       const key = { purpose: mail.purpose, userId: mail.userId, dedupeKey: mail.dedupeKey };
-      const existing = await prisma.mailOutbox.findUnique({ where: { purpose_userId_dedupeKey: key }, select: { id: true } });
+      const existing = await db.mailOutbox.findUnique({ where: { purpose_userId_dedupeKey: key }, select: { id: true } });
       if (existing) return existing.id;
       const id = randomUUID();
-      await prisma.mailOutbox.createMany({
-        data: [{ id, ...key, recipientCiphertext: await dataKeys.seal(RECIPIENT, id, mail.userId, mail.recipient), data: mail.data as Prisma.InputJsonValue }],
-        skipDuplicates: true,
-      });
-      return (await prisma.mailOutbox.findUniqueOrThrow({ where: { purpose_userId_dedupeKey: key }, select: { id: true } })).id;
+      const recipientCiphertext = await dataKeys.seal(RECIPIENT, id, mail.userId, mail.recipient);
+      await db.mailOutbox.createMany({ data: [{ id, ...key, recipientCiphertext, data: mail.data as Prisma.InputJsonValue }], skipDuplicates: true });
+      return (await db.mailOutbox.findUniqueOrThrow({ where: { purpose_userId_dedupeKey: key }, select: { id: true } })).id;
     },
 
     /** Sends one queued mail unless it was sent already. */

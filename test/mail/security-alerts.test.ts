@@ -14,6 +14,7 @@ import { Keyring } from '../../src/crypto/keyring';
 import { createProfiles } from '../../src/accounts/profile';
 import { parseEmailIndexKey } from '../../src/accounts/email-index';
 import { createProviderKeyService } from '../../src/provider-keys/service';
+import { createAccountService } from '../../src/accounts/service';
 
 let prisma: PrismaClient;
 let close: () => Promise<void>;
@@ -85,4 +86,22 @@ it('without SMTP the alert waits in the outbox, and goes once SMTP is configured
   const withSmtp = createMailActivities({ prisma, config: testConfig({ SMTP_URL: smtp.url }), logger, dataKeys: dataKeys() });
   await withSmtp.sendSecurityAlerts();
   expect(mailTo(user.email)).toHaveLength(1);
+});
+
+it('an email change is mailed to the old address, queued with the change itself; the new address gets nothing', async () => {
+  const user = await account();
+  const keys = dataKeys();
+  const queueOnly = createMailService({ prisma, dataKeys: keys, transport: null, from: 'Sotally <no-reply@sotally.local>' });
+  const accounts = createAccountService(prisma, keys, queueOnly, { passwordCostLog2: 14, sessionTtlMs: 60_000, emailIndexKey: parseEmailIndexKey(TEST_EMAIL_INDEX_KEY) });
+  const newEmail = `moved-${randomUUID().slice(0, 8)}@example.test`;
+  await accounts.updateProfile(user.id, { email: newEmail });
+  await accounts.updateProfile(user.id, { name: 'Renamed only' }); // no email change: no alert
+  expect(await prisma.mailOutbox.count({ where: { userId: user.id } })).toBe(1);
+
+  const activities = createMailActivities({ prisma, config: testConfig({ SMTP_URL: smtp.url }), logger: capturingLogger().logger, dataKeys: keys });
+  await activities.sendSecurityAlerts();
+  await activities.sendSecurityAlerts();
+  expect(mailTo(user.email)).toHaveLength(1);
+  expect(mailTo(user.email)[0]!.header('subject')).toBe('Your Sotally email address was changed');
+  expect(mailTo(newEmail)).toHaveLength(0);
 });
