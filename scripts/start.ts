@@ -17,6 +17,7 @@ import { seedDemo } from './seed';
 import { parseEmailIndexKey } from '../src/accounts/email-index';
 import { ensureDevSecrets } from './lib/dev-secrets';
 import { DEV_MODEL_KEY, DEV_MODEL_NAME, startDevModel } from './lib/dev-model';
+import { startDevMail } from './lib/dev-mail';
 
 const say = (msg: string) => console.log(`[start] ${msg}`);
 
@@ -111,6 +112,15 @@ async function main() {
       say(`no OPENAI_API_KEY: runs go to the local development model ${DEV_MODEL_NAME}`);
     }
 
+    // The development mail catcher: only when no SMTP server is configured.
+    let mailLine = `${(env.SMTP_URL ?? '').replace(/\/\/[^@/]*@/, '//')} (SMTP_URL)`;
+    if (!env.SMTP_URL) {
+      const devMail = await startDevMail({ smtpPort: Number(env.DEV_MAIL_SMTP_PORT ?? 0) || 0, pagePort: Number(env.DEV_MAIL_PORT ?? 0) || 0 });
+      started.push({ name: 'development mail catcher', stop: devMail.close });
+      env.SMTP_URL = devMail.smtpUrl;
+      mailLine = `${devMail.pageUrl} (no SMTP_URL: a local mail catcher keeps what the worker sends)`;
+    }
+
     // 4. Temporal.
     const apiPort = Number(env.PORT ?? 3000);
     let temporalUiUrl = env.TEMPORAL_UI_URL;
@@ -190,6 +200,7 @@ async function main() {
         `  API docs     ${api}/docs`,
         `  Temporal UI  ${temporalUiUrl ?? '(external Temporal: see your cluster)'}`,
         `  Model        ${modelLine}`,
+        `  Mail         ${mailLine}`,
         `  Demo log-ins ${path.relative(ROOT, path.join(dataDir, 'demo-accounts.txt')) || 'demo-accounts.txt'} (README: Quickstart)`,
         '  Ctrl-C stops everything.',
         '',

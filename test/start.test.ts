@@ -71,6 +71,9 @@ it('starts the whole service from nothing, answers /readyz, and leaves no proces
     const tools = (await (await fetch(`http://127.0.0.1:${port}/v1/tools`)).json()) as { items: { id: string }[] };
     expect(tools.items.map((t) => t.id)).toContain(DEMO_TOOL_ID);
     expect(output).toMatch(/Model {8}sotally-dev-echo at http:\/\/127\.0\.0\.1:\d+\/v1/);
+    const mailPage = /Mail {9}(http:\/\/localhost:\d+) \(no SMTP_URL/.exec(output)?.[1];
+    expect(mailPage).toBeDefined();
+    expect(await (await fetch(mailPage as string)).text()).toContain('Development mail');
 
     // The README's quickstart, exactly as written there, against this start.
     const block = /## Quickstart[\s\S]*?```bash\n([\s\S]*?)```/.exec(readFileSync(path.join(ROOT, 'README.md'), 'utf8'))?.[1];
