@@ -57,7 +57,7 @@ export function createExecutionActivities({ config, prisma, dataKeys, logger, le
       const execution = await prisma.execution.findUnique({ where: { id: executionId } });
       if (!execution) throw permanent('execution_not_found', 'no such execution');
       if (execution.status === 'pending') {
-        await prisma.execution.update({ where: { id: executionId }, data: { status: 'running', startedAt: new Date() } });
+        await prisma.execution.updateMany({ where: { id: executionId }, data: { status: 'running', startedAt: new Date() } });
       }
       return {
         accountId: execution.userId,
@@ -149,9 +149,12 @@ export function createExecutionActivities({ config, prisma, dataKeys, logger, le
       await prisma.execution.deleteMany({ where: { id: executionId, status: { in: ['pending', 'running'] }, outputCiphertext: null } });
     },
 
-    /** Records the run's end. A failed run keeps no output (nothing is charged for it). */
+    /**
+     * Records the run's end. A failed run keeps no output (nothing is charged for it). A record
+     * deleted meanwhile (its retention expired while the run was still going) stays deleted.
+     */
     async finishExecution(input: { executionId: string; status: 'succeeded' | 'failed'; costCredits: number; errorCode?: string; errorMessage?: string }) {
-      await prisma.execution.update({
+      await prisma.execution.updateMany({
         where: { id: input.executionId },
         data: {
           status: input.status,

@@ -15,6 +15,7 @@ import { changeRole } from '../../scripts/roles';
 import { createLedger } from '../../src/credits/ledger';
 import { createRetentionActivities } from '../../src/retention/activities';
 import { retentionQuery, retentionWorkflowId } from '../../src/retention/contract';
+import { executionWorkflowId } from '../../src/executions/contract';
 import { capturingLogger } from '../helpers/env';
 
 const prisma = testPrisma();
@@ -105,6 +106,25 @@ describe('the per-record timer', () => {
     );
     expect(ids).toEqual([retentionWorkflowId(executionId)]);
   });
+});
+
+describe('expiry during a run', () => {
+  it('a record whose expiry comes while its run still waits for the model is deleted all the same; the run ends, its hold released, nothing charged', async () => {
+    const creator = await signedUpClient(api.baseUrl, 'Creator');
+    const tool = await createTool(creator.client);
+    const { client, user } = await signedUpClient(api.baseUrl);
+    await fundAccount(prisma, ledger, user.id, 50);
+    model.script({ delayMs: 7000 }); // longer than EXECUTION_RETENTION (4 s)
+    const started = await client.post(`/v1/tools/${tool.id}/executions`, { inputs: { who: 'slow' } });
+    const executionId = started.body.id as string;
+    await recordDeleted(executionId);
+    const result = await api.deps.temporal.workflow.getHandle(executionWorkflowId(executionId)).result();
+    expect(result).toMatchObject({ status: 'failed' });
+    const entries = await prisma.ledgerEntry.findMany({ where: { executionId } });
+    expect(entries.map((e) => e.type).sort()).toEqual(['release', 'reservation']);
+    expect(await prisma.execution.count({ where: { id: executionId } })).toBe(0);
+    expect((await client.get(`/v1/executions/${executionId}`)).status).toBe(410);
+  }, 40_000);
 });
 
 describe('early deletion', () => {
