@@ -30,9 +30,12 @@ function summary(raw: string): { subject: string; text: string } {
   return { subject, text: plain.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) };
 }
 
-export async function startDevMail({ smtpPort = 0, pagePort = 0, keep = 200 } = {}): Promise<DevMail> {
-  const messages: Kept[] = [];
-  const smtp = new SMTPServer({
+/**
+ * A plain SMTP server on 127.0.0.1 (no auth, no STARTTLS) that hands every accepted
+ * message to `onMessage`: the development catcher below, and the tests' fake.
+ */
+export async function startSmtpCatcher(port: number, onMessage: (message: { to: string[]; raw: string }) => void): Promise<{ server: SMTPServer; url: string }> {
+  const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
@@ -40,13 +43,21 @@ export async function startDevMail({ smtpPort = 0, pagePort = 0, keep = 200 } = 
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        messages.unshift({ at: new Date(), to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        messages.splice(keep);
+        onMessage({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
         done();
       });
     },
   });
-  await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}` };
+}
+
+export async function startDevMail({ smtpPort = 0, pagePort = 0, keep = 200 } = {}): Promise<DevMail> {
+  const messages: Kept[] = [];
+  const { server: smtp, url: smtpUrl } = await startSmtpCatcher(smtpPort, (message) => {
+    messages.unshift({ at: new Date(), ...message });
+    messages.splice(keep);
+  });
   const page = http.createServer((_req, res) => {
     const items = messages.map((m) => {
       const { subject, text } = summary(m.raw);
@@ -57,7 +68,7 @@ export async function startDevMail({ smtpPort = 0, pagePort = 0, keep = 200 } = 
   });
   await new Promise<void>((resolve) => page.listen(pagePort, '127.0.0.1', resolve));
   return {
-    smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+    smtpUrl,
     pageUrl: `http://localhost:${(page.address() as AddressInfo).port}`,
     close: async () => {
       await new Promise<void>((resolve) => smtp.close(() => resolve()));

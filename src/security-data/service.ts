@@ -14,7 +14,7 @@
 // at most `batchSize` rows, one short statement each (its own transaction), which
 // skip rows another transaction holds: however large the backlog, no lock is
 // held for long and the API's own writes never wait behind the cleanup.
-import type { PrismaClient } from '@prisma/client';
+import { Prisma, type PrismaClient } from '@prisma/client';
 import type { SecurityDataDeleted } from './contract';
 
 export interface SecurityDataRetention {
@@ -24,39 +24,27 @@ export interface SecurityDataRetention {
 
 type Kind = keyof SecurityDataDeleted;
 
+/** Deletes at most `limit` rows of `table` matching `due`, skipping rows another transaction holds; returns how many. */
+function deleteDue(prisma: PrismaClient, table: string, key: string, due: Prisma.Sql, limit: number): Promise<number> {
+  const [t, k] = [Prisma.raw(table), Prisma.raw(key)];
+  return prisma.$executeRaw`DELETE FROM ${t} WHERE ${k} IN (SELECT ${k} FROM ${t} WHERE ${due} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+}
+
+const olderThan = (ms: number) => Prisma.sql`now() - ${ms}::double precision * interval '1 millisecond'`;
+
 /** One batch of one kind: deletes at most `limit` rows past their retention and returns how many it deleted. */
 function deleteBatch(prisma: PrismaClient, kind: Kind, limit: number, retention: SecurityDataRetention): Promise<number> {
   switch (kind) {
     case 'sessions':
-      return prisma.$executeRaw`
-        DELETE FROM sessions WHERE id IN (
-          SELECT id FROM sessions
-           WHERE expires_at <= now() OR revoked_at IS NOT NULL
-           LIMIT ${limit}
-           FOR UPDATE SKIP LOCKED)`;
+      return deleteDue(prisma, 'sessions', 'id', Prisma.sql`expires_at <= now() OR revoked_at IS NOT NULL`, limit);
     case 'apiTokens':
-      return prisma.$executeRaw`
-        DELETE FROM api_tokens WHERE id IN (
-          SELECT id FROM api_tokens
-           WHERE revoked_at <= now() - ${retention.revokedApiTokenRetentionMs}::double precision * interval '1 millisecond'
-           LIMIT ${limit}
-           FOR UPDATE SKIP LOCKED)`;
+      return deleteDue(prisma, 'api_tokens', 'id', Prisma.sql`revoked_at <= ${olderThan(retention.revokedApiTokenRetentionMs)}`, limit);
     case 'securityEvents':
-      return prisma.$executeRaw`
-        DELETE FROM security_events WHERE id IN (
-          SELECT id FROM security_events
-           WHERE created_at <= now() - ${retention.securityEventRetentionMs}::double precision * interval '1 millisecond'
-           LIMIT ${limit}
-           FOR UPDATE SKIP LOCKED)`;
+      return deleteDue(prisma, 'security_events', 'id', Prisma.sql`created_at <= ${olderThan(retention.securityEventRetentionMs)}`, limit);
     case 'rateLimitKeys':
       // A counter the API is incrementing right now is skipped (locked) or, once the API
       // committed a new window, no longer matches: only ended windows go.
-      return prisma.$executeRaw`
-        DELETE FROM rate_limit_hits WHERE key IN (
-          SELECT key FROM rate_limit_hits
-           WHERE reset_at <= now()
-           LIMIT ${limit}
-           FOR UPDATE SKIP LOCKED)`;
+      return deleteDue(prisma, 'rate_limit_hits', 'key', Prisma.sql`reset_at <= now()`, limit);
   }
 }
 

@@ -1,6 +1,7 @@
 // Temporal Schedules the system relies on, created (or brought up to date) by
 // every worker at start. Visible and pausable in the Temporal UI.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { Duration, Workflow } from '@temporalio/common';
 import type { Config } from '../config';
 import { RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID } from '../credits/contract';
 import { releaseExpiredReservationsWorkflow } from '../credits/workflows';
@@ -13,55 +14,29 @@ import { sendSecurityAlertsWorkflow } from '../mail/workflows';
 
 type ScheduleConfig = Pick<Config, 'RESERVATION_SWEEP_INTERVAL' | 'RETENTION_SWEEP_INTERVAL' | 'SECURITY_DATA_CLEANUP_INTERVAL' | 'SECURITY_ALERT_INTERVAL' | 'TEMPORAL_TASK_QUEUE'>;
 
+/**
+ * A schedule that starts `workflow` every `every` on the task queue, never two runs at
+ * once, catching up missed runs within `catchupWindow`. The workflow id is the schedule id.
+ */
+function periodic(scheduleId: string, workflow: Workflow, every: number, catchupWindow: Duration, taskQueue: string): ScheduleOptions {
+  return {
+    scheduleId,
+    spec: { intervals: [{ every }] },
+    action: { type: 'startWorkflow', workflowType: workflow, workflowId: scheduleId, taskQueue },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow },
+  };
+}
+
 export function scheduleDefinitions(config: ScheduleConfig): ScheduleOptions[] {
+  const queue = config.TEMPORAL_TASK_QUEUE;
   return [
-    {
-      scheduleId: RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID,
-      spec: { intervals: [{ every: config.RESERVATION_SWEEP_INTERVAL }] },
-      action: {
-        type: 'startWorkflow',
-        workflowType: releaseExpiredReservationsWorkflow,
-        workflowId: RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-      },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
-    },
-    {
-      scheduleId: SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID,
-      spec: { intervals: [{ every: config.RETENTION_SWEEP_INTERVAL }] },
-      action: {
-        type: 'startWorkflow',
-        workflowType: sweepExpiredExecutionsWorkflow,
-        workflowId: SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-      },
-      // A missed sweep (cluster down) still runs when it is back.
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1d' },
-    },
-    {
-      scheduleId: SECURITY_DATA_CLEANUP_SCHEDULE_ID,
-      spec: { intervals: [{ every: config.SECURITY_DATA_CLEANUP_INTERVAL }] },
-      action: {
-        type: 'startWorkflow',
-        workflowType: cleanUpSecurityDataWorkflow,
-        workflowId: SECURITY_DATA_CLEANUP_SCHEDULE_ID,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-      },
-      // Each run deletes everything due, so one catch-up run after an outage is enough.
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1d' },
-    },
-    {
-      scheduleId: SEND_SECURITY_ALERTS_SCHEDULE_ID,
-      spec: { intervals: [{ every: config.SECURITY_ALERT_INTERVAL }] },
-      action: {
-        type: 'startWorkflow',
-        workflowType: sendSecurityAlertsWorkflow,
-        workflowId: SEND_SECURITY_ALERTS_SCHEDULE_ID,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-      },
-      // Each run sends everything queued: no run needs catching up.
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
-    },
+    periodic(RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID, releaseExpiredReservationsWorkflow, config.RESERVATION_SWEEP_INTERVAL, '1m', queue),
+    // A missed sweep (cluster down) still runs when it is back.
+    periodic(SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID, sweepExpiredExecutionsWorkflow, config.RETENTION_SWEEP_INTERVAL, '1d', queue),
+    // Each run deletes everything due, so one catch-up run after an outage is enough.
+    periodic(SECURITY_DATA_CLEANUP_SCHEDULE_ID, cleanUpSecurityDataWorkflow, config.SECURITY_DATA_CLEANUP_INTERVAL, '1d', queue),
+    // Each run sends everything queued: no run needs catching up.
+    periodic(SEND_SECURITY_ALERTS_SCHEDULE_ID, sendSecurityAlertsWorkflow, config.SECURITY_ALERT_INTERVAL, '1m', queue),
   ];
 }
 

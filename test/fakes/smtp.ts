@@ -1,7 +1,6 @@
-// A local SMTP server for tests: the real nodemailer client talks SMTP to it
-// over TCP, and it keeps every message it accepted.
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+// A local SMTP server for tests (the same catcher `npm start` runs): the real
+// nodemailer client talks SMTP to it over TCP, and it keeps every message it accepted.
+import { startSmtpCatcher } from '../../scripts/lib/dev-mail';
 
 export interface CapturedMail {
   to: string[];
@@ -17,31 +16,13 @@ export interface FakeSmtp {
 
 export async function startFakeSmtp(): Promise<FakeSmtp> {
   const messages: CapturedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, done) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const head = raw.split(/\r?\n\r?\n/)[0] ?? '';
-        const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
-        messages.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw,
-          header: (name) => unfolded.split(/\r?\n/).find((line) => line.toLowerCase().startsWith(`${name.toLowerCase()}:`))?.slice(name.length + 1).trim(),
-        });
-        done();
-      });
-    },
+  const { server, url } = await startSmtpCatcher(0, ({ to, raw }) => {
+    const unfolded = (raw.split(/\r?\n\r?\n/)[0] ?? '').replace(/\r?\n[ \t]+/g, ' ');
+    messages.push({
+      to,
+      raw,
+      header: (name) => unfolded.split(/\r?\n/).find((line) => line.toLowerCase().startsWith(`${name.toLowerCase()}:`))?.slice(name.length + 1).trim(),
+    });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    messages,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return { url, messages, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
