@@ -135,6 +135,14 @@ const envSchema = z.object({
   RETENTION_SWEEP_INTERVAL: durationSchema.default('1d'),
 
   SESSION_TTL: durationSchema.default('30d'),
+  /** How long a fresh proof of the account (POST /v1/auth/reauth) lets a session or token export or erase. */
+  REAUTH_TTL: durationSchema.default('10m'),
+
+  /** Privacy requests are due this long after they are made (Art. 12(3): one month). */
+  PRIVACY_REQUEST_DEADLINE: durationSchema.default('30d'),
+  /** Erasure: the time the user has to cancel, and the deadline by which the account must be gone. */
+  ERASURE_GRACE: durationSchema.default('7d'),
+  ERASURE_DEADLINE: durationSchema.default('30d'),
   /**
    * Security data (SPEC's retention table), deleted by the security-data cleanup schedule: a
    * session at its expiry (and a revoked one at once), a revoked API token this long after its

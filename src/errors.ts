@@ -55,6 +55,12 @@ export const ERROR_CATALOG = {
   execution_running: 'the run has not finished yet',
   execution_expired: 'the run was deleted at retention expiry or on request; only its ledger entries remain',
 
+  // Privacy rights
+  reauthentication_required: 'confirm it is you first: POST /v1/auth/reauth, then retry within 10 minutes',
+  export_not_ready: 'the export is still being prepared',
+  export_expired: 'the export link has expired and the file is deleted: request a new export',
+  erasure_in_progress: 'the grace period is over: the erasure has started and can no longer be cancelled',
+
   // Credits
   insufficient_credits: 'not enough available credits for this run\'s hold',
   account_under_review: 'paid runs are paused after a refund or dispute until an operator clears the account',

@@ -12,6 +12,7 @@ import {
   CreatedToken,
   CreateTokenBody,
   LoginBody,
+  ReauthBody,
   SignupBody,
   TokenSummary,
   UpdateMeBody,
@@ -22,7 +23,7 @@ import {
 export function registerAccountRoutes(
   route: RouteRegistrar,
   accounts: AccountService,
-  options: { sessionTtlMs: number; signupLimiter: RequestHandler; loginLimiter: RequestHandler; emailChangeLimiter: RequestHandler },
+  options: { sessionTtlMs: number; signupLimiter: RequestHandler; loginLimiter: RequestHandler; reauthLimiter: RequestHandler; emailChangeLimiter: RequestHandler },
 ) {
   const secure = (req: Request) => req.secure;
 
@@ -75,6 +76,26 @@ export function registerAccountRoutes(
     handler: async ({ req, res, principal }) => {
       if (principal?.sessionId) await accounts.logout(principal.sessionId);
       clearSessionCookies(res, secure(req));
+      return { status: 204 };
+    },
+  });
+
+  route({
+    method: 'post',
+    path: '/v1/auth/reauth',
+    operationId: 'reauthenticate',
+    summary: 'Prove it is you again (password): exporting or erasing the account needs this within 10 minutes',
+    description:
+      'Marks the calling session or API token as freshly proven for REAUTH_TTL (10 minutes by default). ' +
+      '`POST /v1/privacy/exports` and `POST /v1/privacy/erasure` need it, so a stolen session cookie or token alone can neither take the data nor destroy the account.',
+    tags: ['accounts'],
+    access: 'user',
+    body: ReauthBody,
+    responses: { 204: null },
+    rateLimit: options.reauthLimiter,
+    errors: ['invalid_credentials'],
+    handler: async ({ principal, body }) => {
+      await accounts.reauthenticate(principal, body.password);
       return { status: 204 };
     },
   });

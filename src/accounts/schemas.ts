@@ -21,6 +21,11 @@ export const SignupBody = z
   .strict()
   .openapi('SignupRequest', { example: { name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery staple' } });
 
+export const ReauthBody = z
+  .object({ password: text({ min: 1, max: 200 }) })
+  .strict()
+  .openapi('ReauthRequest', { example: { password: 'correct horse battery staple' } });
+
 export const LoginBody = z.object({ email, password: text({ min: 1, max: 200 }) }).strict().openapi('LoginRequest', { example: { email: 'ada@example.com', password: 'correct horse battery staple' } });
 
 export const UpdateMeBody = z

@@ -14,6 +14,8 @@ import { normalizeEmail } from './email-index';
 
 export interface AccountSettings {
   passwordCostLog2: number;
+  /** How long a fresh proof (reauthenticate) lasts. */
+  reauthTtlMs: number;
   sessionTtlMs: number;
   emailIndexKey: Buffer;
 }
@@ -57,6 +59,19 @@ export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, m
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash(settings.passwordCostLog2)));
       if (!user || !ok) throw new DomainError('invalid_credentials', 'email or password is wrong');
       return { user: await profiles.open(user), sessionToken: await startSession(user.id) };
+    },
+
+    /**
+     * Fresh proof of the account ("sudo mode"): the password again marks this session or token as
+     * proven, which exporting the account's data or erasing it needs (see `freshProof` on routes).
+     */
+    async reauthenticate(caller: { userId: string; sessionId?: string; tokenId?: string }, password: string) {
+      const user = await prisma.user.findUnique({ where: { id: caller.userId }, select: { passwordHash: true } });
+      if (!user || !(await verifyPassword(password, user.passwordHash))) throw new DomainError('invalid_credentials', 'the password is wrong');
+      const now = new Date();
+      if (caller.sessionId) await prisma.session.update({ where: { id: caller.sessionId }, data: { provenAt: now } });
+      else if (caller.tokenId) await prisma.apiToken.update({ where: { id: caller.tokenId }, data: { provenAt: now } });
+      return { provenUntil: new Date(now.getTime() + settings.reauthTtlMs) };
     },
 
     async logout(sessionId: string) {

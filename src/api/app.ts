@@ -15,6 +15,8 @@ import { codecCors, registerDocs, registerServiceRoutes } from './service-routes
 import { httpMetrics, retentionMetrics, securityDataCleanupMetrics } from '../metrics';
 import { createAccountService } from '../accounts/service';
 import { parseEmailIndexKey } from '../accounts/email-index';
+import { createPrivacyRequests } from '../privacy/requests';
+import { registerDpoCompletionRoute, registerPrivacyRequestRoutes } from '../privacy/routes';
 import { createDataKeys } from '../crypto/data-keys';
 import { createMailService } from '../mail/service';
 import { registerAccountRoutes } from '../accounts/routes';
@@ -67,11 +69,13 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/v1/webhooks/stripe', express.raw({ type: () => true, limit: '1mb' }));
   app.use(express.json({ limit: config.BODY_LIMIT }));
   app.use(
-    authenticate(prisma, (req) =>
+    authenticate(prisma, {
+      reauthTtlMs: config.REAUTH_TTL,
       // The Temporal Web UI calls the codec cross-origin with the operator's cookie and cannot send
       // a CSRF header; a browser-set Origin equal to the configured UI origin is the CSRF defence there.
-      req.path.startsWith('/codec/') && config.TEMPORAL_UI_ORIGIN !== undefined && req.headers.origin === config.TEMPORAL_UI_ORIGIN,
-    ),
+      csrfExempt: (req) =>
+        req.path.startsWith('/codec/') && config.TEMPORAL_UI_ORIGIN !== undefined && req.headers.origin === config.TEMPORAL_UI_ORIGIN,
+    }),
   );
 
   const registry = createRegistry();
@@ -84,10 +88,12 @@ export function createApp(deps: ApiDeps): Express {
   const sessionTtlMs = config.SESSION_TTL;
   const dataKeys = createDataKeys(prisma, deps.keyring, config);
   const emailIndexKey = parseEmailIndexKey(config.EMAIL_INDEX_KEY);
-  registerAccountRoutes(route, createAccountService(prisma, dataKeys, createMailService({ prisma, dataKeys, transport: null, from: config.MAIL_FROM }), { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs, emailIndexKey }), {
+  registerAccountRoutes(route, createAccountService(prisma, dataKeys, createMailService({ prisma, dataKeys, transport: null, from: config.MAIL_FROM }), { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs, reauthTtlMs: config.REAUTH_TTL, emailIndexKey }), {
     sessionTtlMs,
     signupLimiter: limits.perIp('signup', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     loginLimiter: limits.perIp('login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
+    // Per user: a stolen session guessing the password is bounded whatever its IP.
+    reauthLimiter: limits.perUser('reauth', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     emailChangeLimiter: limits.perUser(
       'email-change',
       config.EMAIL_CHANGE_RATE_LIMIT_MAX,
@@ -111,6 +117,14 @@ export function createApp(deps: ApiDeps): Express {
     createCreditsService({ config, prisma, ledger, temporal: deps.temporal, stripe: createStripe(config), logger }),
     createAdjustmentService(prisma, ledger),
   );
+
+  const privacyRequests = createPrivacyRequests(prisma, { deadlineMs: config.PRIVACY_REQUEST_DEADLINE });
+  registerPrivacyRequestRoutes(route, {
+    requests: privacyRequests,
+    userExists: async (userId) => (await prisma.user.count({ where: { id: userId } })) > 0,
+    starters: {},
+  });
+  registerDpoCompletionRoute(route, privacyRequests);
 
   route.finish();
   app.use(router);

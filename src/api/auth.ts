@@ -13,6 +13,9 @@ export interface Principal {
   roles: Role[];
   via: 'session' | 'token';
   sessionId?: string;
+  tokenId?: string;
+  /** Whether the caller proved the account on this session or token within REAUTH_TTL (POST /v1/auth/reauth). */
+  freshlyProven: boolean;
 }
 
 declare global {
@@ -32,7 +35,12 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const invalidToken = () => new DomainError('invalid_token', 'the Bearer token is invalid or revoked');
 
 /** `csrfExempt` names requests whose CSRF defence is elsewhere (see app.ts). */
-export function authenticate(prisma: PrismaClient, csrfExempt: (req: Request) => boolean = () => false): RequestHandler {
+export function authenticate(
+  prisma: PrismaClient,
+  options: { reauthTtlMs: number; csrfExempt?: (req: Request) => boolean },
+): RequestHandler {
+  const csrfExempt = options.csrfExempt ?? (() => false);
+  const fresh = (provenAt: Date | null) => provenAt !== null && Date.now() - provenAt.getTime() < options.reauthTtlMs;
   return async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
     if (header !== undefined) {
@@ -43,7 +51,7 @@ export function authenticate(prisma: PrismaClient, csrfExempt: (req: Request) =>
         include: { user: { select: { id: true, roles: true } } },
       });
       if (!token || token.revokedAt) throw invalidToken();
-      req.principal = { userId: token.user.id, roles: token.user.roles, via: 'token' };
+      req.principal = { userId: token.user.id, roles: token.user.roles, via: 'token', tokenId: token.id, freshlyProven: fresh(token.provenAt) };
       // Last use is advisory: at most one write a minute per token, and the request does not wait for it.
       const now = new Date();
       if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
@@ -65,7 +73,7 @@ export function authenticate(prisma: PrismaClient, csrfExempt: (req: Request) =>
             throw new DomainError('csrf_token_invalid', `cookie-authenticated requests must send the ${CSRF_HEADER} header`);
           }
         }
-        req.principal = { userId: session.user.id, roles: session.user.roles, via: 'session', sessionId: session.id };
+        req.principal = { userId: session.user.id, roles: session.user.roles, via: 'session', sessionId: session.id, freshlyProven: fresh(session.provenAt) };
       }
     }
     next();

@@ -81,6 +81,11 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends Z
    * every route of its kind may answer (validation, authentication, body parsing, rate limit) are added.
    */
   errors?: readonly ErrorCode[];
+  /**
+   * The route needs a fresh proof of the account (POST /v1/auth/reauth within REAUTH_TTL), so a
+   * stolen session cookie or token alone cannot use it: else 403 `reauthentication_required`.
+   */
+  freshProof?: boolean;
   /** A rate limiter (src/api/rate-limit.ts) run before the handler; its 429 is documented. */
   rateLimit?: RequestHandler;
   handler: (ctx: HandlerContext<z.infer<P>, z.infer<Q>, z.infer<B>, A> & { idempotencyKey: string | undefined }) => Promise<Reply>;
@@ -160,7 +165,7 @@ function registerOperation(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject,
     path: spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
     operationId: spec.operationId,
     summary: spec.summary,
-    description: [spec.description ?? spec.summary, accessSentence(spec.access)].join('\n\n'),
+    description: [spec.description ?? spec.summary, accessSentence(spec.access), ...(spec.freshProof ? ['Needs a fresh proof of the account: `POST /v1/auth/reauth` within the last 10 minutes (REAUTH_TTL).'] : [])].join('\n\n'),
     tags: spec.tags,
     // `{}` first: a public route is open to anyone; a credential, when sent, is still checked.
     security: open ? [{}, { bearer: [] }, { session: [] }] : [{ bearer: [] }, { session: [] }],
@@ -220,6 +225,7 @@ export function defineRoute<
     } else if (req.headers['content-length'] && req.headers['content-length'] !== '0') {
       throw new DomainError('unexpected_body', 'this route takes no request body');
     }
+    if (spec.freshProof && !principal?.freshlyProven) throw new DomainError('reauthentication_required');
     const reply = await spec.handler({ req, res, params, query, body, principal, idempotencyKey } as HandlerContext<
       z.infer<P>,
       z.infer<Q>,
@@ -241,7 +247,7 @@ export function defineRoute<
 
 /** Every error code a route may answer with, grouped by HTTP status. */
 export function errorsByStatus(
-  spec: Pick<RouteSpec<AnyObject, AnyObject, ZodTypeAny, Access>, 'access' | 'body' | 'errors' | 'params' | 'query' | 'rateLimit' | 'rawBody' | 'method' | 'idempotencyKey'>,
+  spec: Pick<RouteSpec<AnyObject, AnyObject, ZodTypeAny, Access>, 'access' | 'body' | 'errors' | 'params' | 'query' | 'rateLimit' | 'rawBody' | 'method' | 'idempotencyKey' | 'freshProof'>,
 ) {
   const codes = new Set<ErrorCode>(spec.errors ?? []);
   if (spec.params || spec.query || (spec.body && !spec.rawBody)) codes.add('validation_failed');
@@ -253,6 +259,7 @@ export function errorsByStatus(
   if (spec.access !== 'public' && spec.access !== 'optional') codes.add('unauthenticated');
   if (spec.method !== 'get') codes.add('csrf_token_invalid'); // a session cookie without X-CSRF-Token, on any unsafe request
   if (Array.isArray(spec.access)) codes.add('forbidden');
+  if (spec.freshProof) codes.add('reauthentication_required');
   if (spec.rateLimit) codes.add('rate_limited');
   const byStatus: Record<number, ErrorCode[]> = {};
   for (const code of codes) (byStatus[HTTP_STATUS[code]] ??= []).push(code);

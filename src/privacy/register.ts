@@ -207,6 +207,7 @@ export const PERSONAL_DATA = {
       created_at: {},
       expires_at: {},
       revoked_at: {},
+      proven_at: {},
     },
   },
 
@@ -226,6 +227,7 @@ export const PERSONAL_DATA = {
       created_at: {},
       last_used_at: {},
       revoked_at: {},
+      proven_at: {},
     },
   },
 
@@ -471,6 +473,30 @@ export const PERSONAL_DATA = {
     export: include,
     erasure: del,
     columns: { id: {}, user_id: {}, type: {}, created_at: {}, notified_at: {} },
+  },
+
+  privacy_requests: {
+    holds: 'privacy requests (export, erasure, restriction, objection, rectification): type, status, channel, due date',
+    owner: { column: 'user_id' },
+    category: 'consent',
+    basis: legalObligation('Art. 5(2) and 12(3) GDPR: show that each request was answered, and in time'),
+    retention: indefinitely('the record that a request was answered in time; after erasure it names no one'),
+    export: include,
+    erasure: keep('the record that the request was answered stays; the user reference is set to NULL with the account'),
+    columns: {
+      id: {},
+      user_id: { erasure: blank('the account row is deleted and ON DELETE SET NULL clears the reference: the request then names no one') },
+      type: {},
+      status: {},
+      channel: {},
+      opened_by: { export: OPERATOR_MASK },
+      details: {},
+      created_at: {},
+      due_at: {},
+      completed_at: {},
+      at_risk_at: {},
+      failure_code: {},
+    },
   },
 } satisfies Record<string, PersonalTable>;
 

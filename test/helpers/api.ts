@@ -117,3 +117,9 @@ export async function signedUpClient(baseUrl: string, name = 'Test User'): Promi
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${res.text}`);
   return { client, user: res.body.user, email };
 }
+
+/** Proves the account again on the client's session or token (POST /v1/auth/reauth), as export and erasure need. */
+export async function reauth(client: HttpClient, password = TEST_PASSWORD): Promise<void> {
+  const res = await client.post('/v1/auth/reauth', { password });
+  if (res.status !== 204) throw new Error(`reauth failed: ${res.status} ${res.text}`);
+}

@@ -92,7 +92,7 @@ it('an email change is mailed to the old address, queued with the change itself;
   const user = await account();
   const keys = dataKeys();
   const queueOnly = createMailService({ prisma, dataKeys: keys, transport: null, from: 'Sotally <no-reply@sotally.local>' });
-  const accounts = createAccountService(prisma, keys, queueOnly, { passwordCostLog2: 14, sessionTtlMs: 60_000, emailIndexKey: parseEmailIndexKey(TEST_EMAIL_INDEX_KEY) });
+  const accounts = createAccountService(prisma, keys, queueOnly, { passwordCostLog2: 14, sessionTtlMs: 60_000, reauthTtlMs: 600_000, emailIndexKey: parseEmailIndexKey(TEST_EMAIL_INDEX_KEY) });
   const newEmail = `moved-${randomUUID().slice(0, 8)}@example.test`;
   await accounts.updateProfile(user.id, { email: newEmail });
   await accounts.updateProfile(user.id, { name: 'Renamed only' }); // no email change: no alert
