@@ -20,6 +20,7 @@ import { runToolWorkflow } from '../src/executions/workflows';
 import { executionRetentionWorkflow, sweepExpiredExecutionsWorkflow } from '../src/retention/workflows';
 import { cleanUpSecurityDataWorkflow } from '../src/security-data/workflows';
 import { sendSecurityAlertsWorkflow } from '../src/mail/workflows';
+import { erasureWorkflow } from '../src/erasure/workflows';
 import { admissionUpdate } from '../src/executions/contract';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
 import { freePort, startTemporalDevServer } from './lib/dev-services';
@@ -70,6 +71,24 @@ const standIns: Activities = {
   async sendSecurityAlerts() {
     return { queued: 2, sent: 2 };
   },
+  async beginErasure() {
+    return 'started' as const;
+  },
+  async stopUserExecutions() {
+    return 1;
+  },
+  async destroyUserDataKey() {},
+  async eraseUserData() {
+    return { executions: { deleted: 3 }, ledger_entries: { updated: 6 } };
+  },
+  async deleteUserAccount() {},
+  async sendErasureConfirmation() {
+    return 'sent' as const;
+  },
+  async completeErasure() {},
+  async alertDpoErasureAtRisk() {
+    return 1;
+  },
 };
 
 async function main() {
@@ -118,6 +137,10 @@ async function main() {
       simple('sweepExpiredExecutionsWorkflow', sweepExpiredExecutionsWorkflow, []),
       simple('cleanUpSecurityDataWorkflow', cleanUpSecurityDataWorkflow, []),
       simple('sendSecurityAlertsWorkflow', sendSecurityAlertsWorkflow, []),
+      // A short grace period, then every step (the warning timer is cancelled when the steps end).
+      simple('erasureWorkflow', erasureWorkflow, [
+        { requestId: 'request-recorded', graceMs: 300, warnAfterMs: 3_600_000 },
+      ]),
       toolRun('runToolWorkflow-succeeded', false),
       toolRun('runToolWorkflow-model-rejected', true),
       toolRun('runToolWorkflow-refused', false, true),

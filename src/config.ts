@@ -143,6 +143,8 @@ const envSchema = z.object({
   /** Erasure: the time the user has to cancel, and the deadline by which the account must be gone. */
   ERASURE_GRACE: durationSchema.default('7d'),
   ERASURE_DEADLINE: durationSchema.default('30d'),
+  /** A step of an erasure still failing this long after the request alerts the DPO and marks it at risk. */
+  ERASURE_WARNING: durationSchema.default('25d'),
   /**
    * Security data (SPEC's retention table), deleted by the security-data cleanup schedule: a
    * session at its expiry (and a revoked one at once), a revoked API token this long after its

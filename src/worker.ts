@@ -38,8 +38,8 @@ async function main(config: Config, logger: Logger) {
   const keyring = Keyring.parse(config.DATA_ENCRYPTION_KEYS);
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-  const worker = await createWorker({ config, keyring, connection, activities: createActivities({ config, prisma, keyring, logger }) });
   const client = createTemporalClient(config, keyring);
+  const worker = await createWorker({ config, keyring, connection, activities: createActivities({ config, prisma, keyring, logger, temporal: client }) });
   if (config.WORKER_ENSURE_SCHEDULES) await ensureSchedules(client, config);
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, finishes in-flight tasks, then resolves.

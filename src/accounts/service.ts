@@ -57,7 +57,8 @@ export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, m
       const user = await profiles.findByEmail(email);
       // Verify against a decoy when the account is unknown: same work, same timing.
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash(settings.passwordCostLog2)));
-      if (!user || !ok) throw new DomainError('invalid_credentials', 'email or password is wrong');
+      // An account being erased signs in no more (the same answer as a wrong password).
+      if (!user || !ok || user.erasureStartedAt) throw new DomainError('invalid_credentials', 'email or password is wrong');
       return { user: await profiles.open(user), sessionToken: await startSession(user.id) };
     },
 

@@ -12,12 +12,16 @@ import { createExecutionActivities } from '../executions/activities';
 import { createRetentionActivities } from '../retention/activities';
 import { createSecurityDataActivities } from '../security-data/activities';
 import { createMailActivities } from '../mail/activities';
+import { createErasureActivities } from '../erasure/activities';
+import type { Client } from '@temporalio/client';
 
 export interface ActivityDeps {
   config: Config;
   prisma: PrismaClient;
   keyring: Keyring;
   logger: Logger;
+  /** For activities that act on other workflows (erasure cancels runs and ends their retention timers). */
+  temporal: Client;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -29,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRetentionActivities(deps),
     ...createSecurityDataActivities(deps),
     ...createMailActivities({ ...deps, dataKeys }),
+    ...createErasureActivities({ ...deps, dataKeys, ledger }),
   };
 }
 

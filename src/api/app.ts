@@ -16,6 +16,9 @@ import { httpMetrics, retentionMetrics, securityDataCleanupMetrics } from '../me
 import { createAccountService } from '../accounts/service';
 import { parseEmailIndexKey } from '../accounts/email-index';
 import { createPrivacyRequests } from '../privacy/requests';
+import { createErasureService } from '../erasure/service';
+import { registerErasureRoutes } from '../erasure/routes';
+import { createProfiles } from '../accounts/profile';
 import { registerDpoCompletionRoute, registerPrivacyRequestRoutes } from '../privacy/routes';
 import { createDataKeys } from '../crypto/data-keys';
 import { createMailService } from '../mail/service';
@@ -119,10 +122,19 @@ export function createApp(deps: ApiDeps): Express {
   );
 
   const privacyRequests = createPrivacyRequests(prisma, { deadlineMs: config.PRIVACY_REQUEST_DEADLINE });
+  const erasure = createErasureService({
+    prisma,
+    dataKeys,
+    profiles: createProfiles(prisma, dataKeys, emailIndexKey),
+    requests: privacyRequests,
+    temporal: deps.temporal,
+    settings: { graceMs: config.ERASURE_GRACE, deadlineMs: config.ERASURE_DEADLINE, warningMs: config.ERASURE_WARNING, taskQueue: config.TEMPORAL_TASK_QUEUE },
+  });
+  registerErasureRoutes(route, erasure);
   registerPrivacyRequestRoutes(route, {
     requests: privacyRequests,
     userExists: async (userId) => (await prisma.user.count({ where: { id: userId } })) > 0,
-    starters: {},
+    starters: { erasure: async (userId, options) => erasure.request(userId, options) },
   });
   registerDpoCompletionRoute(route, privacyRequests);
 

@@ -17,7 +17,7 @@ export interface EncryptedColumn {
   idColumn: string;
   /** Whose personal data it is (the owner's user id column), for the data key; the register's owner of the table (test/privacy/register.test.ts checks). */
   ownerColumn: string;
-  /** 'owner': sealed under the owner's data key; 'keyring': under the keyring itself (only the data keys). */
+  /** 'owner': sealed under the owner's data key; 'keyring': under the keyring itself (the data keys, and addresses that must outlive the user's key). */
   keyedBy: 'owner' | 'keyring';
   aad(rowId: string): string;
 }
@@ -46,6 +46,10 @@ export const ENCRYPTED_COLUMNS = {
   userAvatar: column('users', 'avatar_ciphertext', 'users.avatar_url', 'id'),
   /** The address a queued mail goes to (mail_outbox). */
   mailRecipient: column('mail_outbox', 'recipient_ciphertext', 'mail_outbox.recipient', 'user_id'),
+  /** The address of a mail to someone with no account any more (the erasure confirmation), under the keyring. */
+  mailSealedRecipient: { ...column('mail_outbox', 'sealed_recipient_ciphertext', 'mail_outbox.sealed_recipient', 'user_id'), keyedBy: 'keyring' },
+  /** The address an erasure's confirmation goes to, captured at request time under the keyring (the user's key is destroyed first). */
+  erasureRecipient: { ...column('erasure_requests', 'recipient_ciphertext', 'erasure_requests.recipient', 'user_id', 'request_id'), keyedBy: 'keyring' },
   /** Each user's data key, wrapped (sealed) under the keyring's current key; rotation re-wraps it. */
   userDataKey: { ...column('user_keys', 'wrapped_key', 'user_keys.data_key', 'user_id', 'user_id'), keyedBy: 'keyring' },
 } as const satisfies Record<string, EncryptedColumn>;

@@ -8,7 +8,7 @@ import type { MailService } from './service';
 
 export async function sendSecurityAlerts(prisma: PrismaClient, profiles: Profiles, mail: MailService, batchSize = 500): Promise<SecurityAlertsSent> {
   const result: SecurityAlertsSent = { queued: 0, sent: 0 };
-  const events = await prisma.securityEvent.findMany({ where: { notifiedAt: null }, orderBy: { createdAt: 'asc' }, take: batchSize, include: { user: true } });
+  const events = await prisma.securityEvent.findMany({ where: { notifiedAt: null, user: { erasureStartedAt: null } }, orderBy: { createdAt: 'asc' }, take: batchSize, include: { user: true } });
   for (const event of events) {
     const account = await profiles.open(event.user);
     await mail.enqueue({

@@ -4,7 +4,9 @@
 // hands the message to SMTP and marks it sent in the same transaction, so a
 // retry after a crash resends only if the crash fell between SMTP's accept and
 // the commit (and then with the same Message-ID, which receivers deduplicate).
-// Only activities send; the recipient address is sealed under the user's key.
+// Only activities send; the recipient address is sealed under the user's key,
+// or, for mail to someone whose account is gone (the erasure confirmation),
+// under the keyring, and then destroyed once the mail is sent.
 import { randomUUID } from 'node:crypto';
 import type { Prisma, PrismaClient } from '@prisma/client';
 import type { Transporter } from 'nodemailer';
@@ -13,6 +15,7 @@ import type { DataKeys } from '../crypto/data-keys';
 import { renderMail, type MailPurpose } from './templates';
 
 const RECIPIENT = ENCRYPTED_COLUMNS.mailRecipient;
+const SEALED_RECIPIENT = ENCRYPTED_COLUMNS.mailSealedRecipient;
 
 export interface MailDeps {
   prisma: PrismaClient;
@@ -23,6 +26,12 @@ export interface MailDeps {
 }
 
 export function createMailService({ prisma, dataKeys, transport, from }: MailDeps) {
+  async function recipientOf(mail: { id: string; userId: string | null; recipientCiphertext: Uint8Array | null; sealedRecipientCiphertext: Uint8Array | null }) {
+    if (mail.userId !== null && mail.recipientCiphertext) return dataKeys.open(RECIPIENT, mail.id, mail.userId, mail.recipientCiphertext);
+    if (mail.sealedRecipientCiphertext) return dataKeys.keyring.open(SEALED_RECIPIENT, mail.id, mail.sealedRecipientCiphertext);
+    throw new Error(`mail ${mail.id} has no recipient`);
+  }
+
   return {
     /** Queues a mail once per (purpose, user, dedupe key), in `db`'s transaction when given; returns the outbox row's id. */
     async enqueue(
@@ -38,6 +47,22 @@ export function createMailService({ prisma, dataKeys, transport, from }: MailDep
       return (await db.mailOutbox.findUniqueOrThrow({ where: { purpose_userId_dedupeKey: key }, select: { id: true } })).id;
     },
 
+    /**
+     * Queues a mail to someone with no account (any more): the row's id is `id`, which makes
+     * queuing it twice a no-op, and the address is sealed under the keyring until the mail is sent.
+     */
+    async enqueueWithoutAccount(
+      mail: { id: string; purpose: MailPurpose; dedupeKey: string; recipient: string; data: Record<string, string> },
+      db: PrismaClient | Prisma.TransactionClient = prisma,
+    ): Promise<string> {
+      const sealedRecipientCiphertext = dataKeys.keyring.seal(SEALED_RECIPIENT, mail.id, mail.recipient);
+      await db.mailOutbox.createMany({
+        data: [{ id: mail.id, userId: null, purpose: mail.purpose, dedupeKey: mail.dedupeKey, sealedRecipientCiphertext, data: mail.data as Prisma.InputJsonValue }],
+        skipDuplicates: true,
+      });
+      return mail.id;
+    },
+
     /** Sends one queued mail unless it was sent already. */
     async send(outboxId: string): Promise<'sent' | 'already_sent' | 'no_smtp'> {
       if (!transport) return 'no_smtp';
@@ -46,10 +71,11 @@ export function createMailService({ prisma, dataKeys, transport, from }: MailDep
           const [row] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM mail_outbox WHERE id = ${outboxId}::uuid AND sent_at IS NULL FOR UPDATE`;
           if (!row) return 'already_sent' as const;
           const mail = await tx.mailOutbox.update({ where: { id: outboxId }, data: { attempts: { increment: 1 } } });
-          const to = await dataKeys.open(RECIPIENT, mail.id, mail.userId, mail.recipientCiphertext);
+          const to = await recipientOf(mail);
           const rendered = renderMail(mail.purpose as MailPurpose, mail.data as Record<string, string>);
           await transport.sendMail({ from, to, messageId: `<${mail.id}@outbox.sotally>`, ...rendered });
-          await tx.mailOutbox.update({ where: { id: outboxId }, data: { sentAt: new Date() } });
+          // An address kept only to reach someone whose account is gone is destroyed once used.
+          await tx.mailOutbox.update({ where: { id: outboxId }, data: { sentAt: new Date(), sealedRecipientCiphertext: null } });
           return 'sent' as const;
         },
         { timeout: 60_000 },
@@ -58,7 +84,8 @@ export function createMailService({ prisma, dataKeys, transport, from }: MailDep
 
     /** Ids of mail not sent yet, oldest first. */
     async pending(limit = 100): Promise<string[]> {
-      const rows = await prisma.mailOutbox.findMany({ where: { sentAt: null }, orderBy: { createdAt: 'asc' }, take: limit, select: { id: true } });
+      // Mail to an account being erased waits: its key is (about to be) destroyed, and erasure deletes it.
+      const rows = await prisma.mailOutbox.findMany({ where: { sentAt: null, NOT: { user: { erasureStartedAt: { not: null } } } }, orderBy: { createdAt: 'asc' }, take: limit, select: { id: true } });
       return rows.map((r) => r.id);
     },
   };

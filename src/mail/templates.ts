@@ -1,7 +1,7 @@
 // Plain-language mail, rendered from data the code chose (never from HTML a
 // user supplied): a text part and an HTML part with every value escaped.
 
-export type MailPurpose = 'security_alert';
+export type MailPurpose = 'security_alert' | 'erasure_confirmation' | 'erasure_at_risk';
 
 export interface RenderedMail {
   subject: string;
@@ -21,8 +21,40 @@ const SECURITY_ALERTS: Record<string, { subject: string; what: string }> = {
   provider_key_deleted: { subject: 'A model API key was deleted from your account', what: 'A model provider key (BYOM) was deleted from your account.' },
 };
 
+const page = (subject: string, lines: string[]): RenderedMail => ({
+  subject,
+  text: `${lines.join('\n\n')}\n\n— Sotally\n`,
+  html: `<!doctype html><html><body>${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}<p>— Sotally</p></body></html>`,
+});
+
+const day = (iso: string | undefined) => (iso ? new Date(iso).toUTCString() : 'unknown');
+
+const RENDERERS: Record<MailPurpose, (data: Record<string, string>) => RenderedMail> = {
+  security_alert: securityAlert,
+  erasure_confirmation: (data) =>
+    page('Your Sotally account has been deleted', [
+      'Your account and the personal data it held have been deleted, as you asked.',
+      `Request: ${data.requestId ?? ''}. Completed: ${day(data.completedAt)}.`,
+      'What we deleted: your profile, your tools and their prompts, your runs with their inputs and outputs, your model API keys, sessions, tokens, consents and security events. The key that encrypted your data was destroyed first, so copies in backups can no longer be read.',
+      'What we kept: the records of credit purchases and charges (amounts, dates, tools), which the law requires us to keep. They no longer name you: they carry a random reference instead.',
+      'You will receive no more mail from us. This address is not kept.',
+    ]),
+  erasure_at_risk: (data) =>
+    page('Erasure request at risk of missing its deadline', [
+      `The erasure request ${data.requestId ?? ''} is still not finished: one of its steps keeps failing.`,
+      `It must be completed by ${day(data.dueAt)}.`,
+      'Look at the workflow in the Temporal Web UI (search for the request id) and at the worker logs, fix the cause, and the step will succeed on its next retry.',
+    ]),
+};
+
 /** The mail for a purpose and its data (data comes from our own records). */
-export function renderMail(_purpose: MailPurpose, data: Record<string, string>): RenderedMail {
+export function renderMail(purpose: MailPurpose, data: Record<string, string>): RenderedMail {
+  const render = RENDERERS[purpose];
+  if (!render) throw new Error(`no template for mail purpose ${purpose}`);
+  return render(data);
+}
+
+function securityAlert(data: Record<string, string>): RenderedMail {
   const alert = SECURITY_ALERTS[data.type ?? ''] ?? { subject: 'Security notice for your Sotally account', what: 'Something changed in your account.' };
   const when = data.at ? new Date(data.at).toUTCString() : '';
   const lines = [
@@ -31,9 +63,5 @@ export function renderMail(_purpose: MailPurpose, data: Record<string, string>):
     'If this was you, there is nothing to do.',
     'If it was not, change your password now and delete any API token or key you do not recognise.',
   ].filter(Boolean);
-  return {
-    subject: alert.subject,
-    text: `${lines.join('\n\n')}\n\n— Sotally\n`,
-    html: `<!doctype html><html><body>${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}<p>— Sotally</p></body></html>`,
-  };
+  return page(alert.subject, lines);
 }

@@ -150,6 +150,7 @@ export const PERSONAL_DATA = {
         category: 'consent',
         basis: consent('the analytics cookie preference: off unless the user turns it on'),
       },
+      erasure_started_at: { category: 'security', export: exclude('set only once erasure has begun, when no export can be made') },
       created_at: {},
       updated_at: {},
     },
@@ -162,10 +163,13 @@ export const PERSONAL_DATA = {
     basis: contract('encryption at rest of the account\'s data, promised by the policy'),
     retention: untilAccountDeletion,
     export: exclude('a wrapped key: of no use to the user, and the means to read their data'),
-    erasure: blank('destroyed first (wrapped_key NULL): every copy of the user\'s data, backups included, becomes unreadable; the marked row stops a new key being made'),
+    erasure: keep('the row goes with the account row, deleted last (ON DELETE CASCADE)'),
     columns: {
       user_id: {},
-      wrapped_key: { encrypted: ENCRYPTED_COLUMNS.userDataKey },
+      wrapped_key: {
+        encrypted: ENCRYPTED_COLUMNS.userDataKey,
+        erasure: blank('destroyed first (NULL): every copy of the user\'s data, backups included, becomes unreadable'),
+      },
       created_at: {},
       destroyed_at: {},
     },
@@ -185,6 +189,10 @@ export const PERSONAL_DATA = {
       purpose: {},
       dedupe_key: {},
       recipient_ciphertext: { encrypted: ENCRYPTED_COLUMNS.mailRecipient },
+      sealed_recipient_ciphertext: {
+        encrypted: ENCRYPTED_COLUMNS.mailSealedRecipient,
+        export: exclude('only for mail to someone with no account (the erasure confirmation): never a user\'s row'),
+      },
       data: {},
       created_at: {},
       sent_at: {},
@@ -498,11 +506,35 @@ export const PERSONAL_DATA = {
       failure_code: {},
     },
   },
+
+  erasure_requests: {
+    holds: "an erasure in progress: whose, the pseudonym its financial records will carry, and the address for the confirmation (under the keyring)",
+    owner: { column: 'user_id' },
+    category: 'account',
+    basis: legalObligation('Art. 17 GDPR: carrying out the erasure and confirming it to the person'),
+    retention: timed('grace_ends_at', 'until the erasure ends: the address is destroyed once the confirmation is queued, the user reference with the account'),
+    export: include,
+    erasure: keep('the erasure\'s own record: it carries the erasure out'),
+    columns: {
+      request_id: {},
+      user_id: { erasure: blank('the account row is deleted last and ON DELETE SET NULL clears the reference') },
+      pseudonym: {},
+      recipient_ciphertext: {
+        encrypted: ENCRYPTED_COLUMNS.erasureRecipient,
+        export: exclude('the account\'s own address, exported from users'),
+        erasure: blank('destroyed once the confirmation mail is queued'),
+      },
+      grace_ends_at: {},
+      created_at: {},
+    },
+  },
 } satisfies Record<string, PersonalTable>;
 
 /** Tables considered and found to hold no personal data, with the reason. */
 export const NOT_PERSONAL = {
   _prisma_migrations: "Prisma's record of the migrations applied: names, checksums, times",
+  erasure_certificates:
+    'proof that an erasure was done: the request id, the pseudonym the financial records now carry, row counts per table, times; nothing that names the person',
   retention_sweeps: 'one row per run of the retention sweep: how many records it found and how long it took, no record ids',
   security_data_cleanups: 'one row per run of the security-data cleanup: how many rows of each kind it deleted and when, no ids',
   stripe_events:

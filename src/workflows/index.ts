@@ -7,3 +7,4 @@ export * from '../executions/workflows';
 export * from '../retention/workflows';
 export * from '../security-data/workflows';
 export * from '../mail/workflows';
+export * from '../erasure/workflows';

@@ -93,12 +93,17 @@ describe('text that Postgres cannot store is refused, on every route that stores
   it.each(writes)('%s → 400 validation_failed for NUL and unpaired surrogates; nothing stored', async (_label, write) => {
     const { client, user } = await signedUpClient(api.baseUrl);
     const tool = (await client.post('/v1/tools', toolDefinition())).body.tool;
-    const before = JSON.stringify(await prisma.user.findUnique({ where: { id: user.id }, include: { tools: true, apiTokens: true, providerKeys: true } }));
+    const snapshot = async () =>
+      JSON.stringify([
+        await prisma.user.findUnique({ where: { id: user.id }, include: { apiTokens: true, providerKeys: true } }),
+        await prisma.tool.findMany({ where: { creatorId: user.id } }),
+      ]);
+    const before = await snapshot();
     for (const [, text] of badTexts) {
       const res = await write(client, text, tool.id);
       expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status: 400, code: 'validation_failed' });
     }
-    const after = JSON.stringify(await prisma.user.findUnique({ where: { id: user.id }, include: { tools: true, apiTokens: true, providerKeys: true } }));
+    const after = await snapshot();
     expect(after).toBe(before);
   });
 

@@ -6,6 +6,7 @@ import type { Config } from '../../src/config';
 import { Keyring } from '../../src/crypto/keyring';
 import { createActivities } from '../../src/activities';
 import { createWorker } from '../../src/worker';
+import { createTemporalClient } from '../../src/client';
 import { FAILURE_CONVERTER_PATH } from '../../src/temporal/codec';
 import { createPrisma } from '../../src/db';
 import { temporalConnectionOptions } from '../../src/temporal/connection';
@@ -25,12 +26,13 @@ export async function startTestWorker(config: Config): Promise<TestWorker> {
   const prisma = createPrisma(config.DATABASE_URL, 5);
   const keyring = Keyring.parse(config.DATA_ENCRYPTION_KEYS);
   const { logger, lines } = capturingLogger();
+  const temporal = createTemporalClient(config, keyring);
   const worker = await createWorker({
     config,
     keyring,
     connection,
     workflowBundle,
-    activities: createActivities({ config, prisma, keyring, logger }),
+    activities: createActivities({ config, prisma, keyring, logger, temporal }),
   });
   const running = worker.run();
   let stopped: Promise<void> | undefined;
@@ -43,6 +45,7 @@ export async function startTestWorker(config: Config): Promise<TestWorker> {
         worker.shutdown();
         await running;
         await connection.close();
+        await temporal.connection.close();
         await prisma.$disconnect();
       })();
       return stopped;

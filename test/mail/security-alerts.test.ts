@@ -56,7 +56,7 @@ it('a new BYOM key is mailed once to the account\'s address, with no part of the
   // The outbox holds the address only as ciphertext, and knows the mail went.
   const [row] = await prisma.mailOutbox.findMany({ where: { userId: user.id } });
   expect(row).toMatchObject({ purpose: 'security_alert', sentAt: expect.any(Date), attempts: 1 });
-  expect(Buffer.from(row!.recipientCiphertext).toString('latin1')).not.toContain(user.email);
+  expect(Buffer.from(row!.recipientCiphertext!).toString('latin1')).not.toContain(user.email);
   expect(await prisma.securityEvent.count({ where: { userId: user.id, notifiedAt: null } })).toBe(0);
 });
 
