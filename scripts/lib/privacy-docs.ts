@@ -45,9 +45,8 @@ export const PROMISES: PolicyPromise[] = [
   // SPEC, "Data retention (the policy's table is the contract)"
   {
     promise: 'Account information (name, email, optional avatar): until account deletion, by the erasure workflow',
-    code: [],
-    tests: [],
-    notYet: RIGHTS,
+    code: ['src/erasure/workflows.ts', 'src/erasure/steps.ts', 'src/erasure/engine.ts'],
+    tests: [t('test/erasure/time-skipping.test.ts', 'everything personal is gone by day 30'), t('test/erasure/routes.test.ts', 'the account is gone')],
   },
   {
     promise: 'Execution inputs and outputs, and the whole execution record: deleted 90 days from the run (a timer per record, a daily sweep)',
@@ -62,9 +61,11 @@ export const PROMISES: PolicyPromise[] = [
   },
   {
     promise: 'Credit transactions: kept indefinitely in an append-only ledger; on erasure the user reference is pseudonymized',
-    code: ['src/credits/ledger.ts', 'prisma/migrations/20261127212020_credits/migration.sql'],
-    tests: [t('test/credits/ledger.test.ts', 'ledger entries can be neither changed nor deleted')],
-    notYet: `pseudonymization on erasure (${RIGHTS})`,
+    code: ['src/credits/ledger.ts', 'prisma/migrations/20261127212020_credits/migration.sql', 'src/erasure/engine.ts', 'prisma/migrations/20261128143054_erasure/migration.sql'],
+    tests: [
+      t('test/credits/ledger.test.ts', 'ledger entries can be neither changed nor deleted'),
+      t('test/erasure/time-skipping.test.ts', 'the ledger balances under the pseudonym'),
+    ],
   },
   {
     promise: 'Creator prompts: until tool deletion, which destroys the prompt at once',
@@ -87,8 +88,10 @@ export const PROMISES: PolicyPromise[] = [
   {
     promise: 'BYOM API keys: until the user deletes them (or the account); deleting destroys the ciphertext',
     code: ['src/provider-keys/service.ts'],
-    tests: [t('test/executions/byom.test.ts', 'stores a key encrypted, shows it only masked, and deletes it for good')],
-    notYet: `deletion with the account (${RIGHTS})`,
+    tests: [
+      t('test/executions/byom.test.ts', 'stores a key encrypted, shows it only masked, and deletes it for good'),
+      t('test/erasure/time-skipping.test.ts', 'everything personal is gone by day 30'),
+    ],
   },
   {
     promise:
@@ -119,12 +122,13 @@ export const PROMISES: PolicyPromise[] = [
   },
   {
     promise: 'Export, erasure, retention and key rotation read the register',
-    code: ['src/crypto/rotation.ts'],
+    code: ['src/crypto/rotation.ts', 'src/erasure/engine.ts'],
     tests: [
       t('test/crypto/data-keys.test.ts', 're-wraps every data key under the new keyring key'),
+      t('test/erasure/time-skipping.test.ts', 'everything personal is gone by day 30'),
       t('test/privacy/register.test.ts', 'the retention the register states is the one the code applies by default'),
     ],
-    notYet: `key rotation walks ENCRYPTED_COLUMNS, every entry of which the register names (the register test checks); the retention code's deadlines and default durations are checked against the register by test, not read from it; export and erasure (${RIGHTS})`,
+    notYet: `key rotation walks ENCRYPTED_COLUMNS, every entry of which the register names (the register test checks); the retention code's deadlines and default durations are checked against the register by test, not read from it; erasure reads it (src/erasure/engine.ts); export (${RIGHTS})`,
   },
   {
     promise: "Each user's personal data is encrypted under a data key of their own; erasure destroys it first (crypto-shredding); name and email encrypted, log-in by a blind index",
@@ -134,20 +138,20 @@ export const PROMISES: PolicyPromise[] = [
       t('test/privacy/profile-at-rest.test.ts', 'name, email and avatar are stored only as ciphertext'),
       t('test/privacy/profile-at-rest.test.ts', 'log-in and uniqueness go through the blind index'),
       t('test/crypto/data-keys.test.ts', 'seals clear profiles and moves keyring-sealed values'),
+      t('test/erasure/time-skipping.test.ts', 'everything personal is gone by day 30'),
     ],
-    notYet: `erasure itself, which destroys the key first (${RIGHTS})`,
   },
 
   // SPEC, "Invariants that tests must defend"
   {
     promise: 'Privacy: after expiry or erasure the data is gone from Postgres and absent from Temporal payloads in clear',
-    code: ['src/retention/service.ts', 'src/temporal/codec.ts', 'src/temporal/failure-converter.ts'],
+    code: ['src/retention/service.ts', 'src/erasure/engine.ts', 'src/temporal/codec.ts', 'src/temporal/failure-converter.ts'],
     tests: [
       t('test/retention/retention.test.ts', 'deletes the whole record at expiry'),
+      t('test/erasure/time-skipping.test.ts', 'everything personal is gone by day 30'),
       t('test/temporal/codec-roundtrip.test.ts', 'the stored history holds none of them in clear'),
       t('test/temporal/codec-roundtrip.test.ts', 'failure messages and stack traces are encrypted in the history too'),
     ],
-    notYet: `after erasure (${RIGHTS})`,
   },
   {
     promise: 'Privacy: a BYOM key in plain text appears nowhere (logs, database, histories, errors, responses)',
