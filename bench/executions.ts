@@ -70,7 +70,7 @@ async function main() {
   // Users with plenty of credits and Bearer tokens; one creator with one tool.
   const prisma = createPrisma(db.url, 5);
   const dataKeys = new DataKeys(prisma, Keyring.parse(keys));
-  const accounts = createAccountService(prisma, dataKeys, createMailService({ prisma, dataKeys, transport: null, from: 'bench' }), { passwordCostLog2: 14, sessionTtlMs: 3_600_000, reauthTtlMs: 600_000, emailIndexKey });
+  const accounts = createAccountService(prisma, dataKeys, createMailService({ prisma, dataKeys, transport: null, from: 'bench' }), { passwordCostLog2: 14, sessionTtlMs: 3_600_000, reauthTtlMs: 600_000, emailIndexKey, hmacSecret: 'bench-hmac-secret-not-used-for-anything-real' });
   const ledger = createLedger(prisma, { reservationTtlMs: 3_600_000 });
   const { user: creator } = await accounts.signup({ name: 'Bench creator', email: `creator-${randomUUID()}@bench.test`, password: randomUUID() });
   const tool = await createToolService(prisma, dataKeys, PROMPT_LIMIT_DEFAULTS).create(creator.id, {

@@ -66,7 +66,7 @@ const standIns: Activities = {
     return 3;
   },
   async cleanUpSecurityData() {
-    return { sessions: 4, apiTokens: 1, securityEvents: 2, rateLimitKeys: 30 };
+    return { sessions: 4, apiTokens: 1, securityEvents: 2, rateLimitKeys: 30, loginContexts: 1 };
   },
   async sendSecurityAlerts() {
     return { queued: 2, sent: 2 };

@@ -153,6 +153,8 @@ const envSchema = z.object({
    */
   REVOKED_API_TOKEN_RETENTION: durationSchema.default('30d'),
   SECURITY_EVENT_RETENTION: durationSchema.default('365d'),
+  /** A log-in context (keyed hash of the device and network class, src/accounts/login-context.ts) this long after it was last seen. */
+  LOGIN_CONTEXT_RETENTION: durationSchema.default('365d'),
   /** How often the security-data cleanup runs (a Temporal Schedule). */
   SECURITY_DATA_CLEANUP_INTERVAL: durationSchema.default('1h'),
   PASSWORD_COST_LOG2: z.coerce.number().int().min(14).max(20).default(17),

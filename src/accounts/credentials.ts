@@ -4,7 +4,7 @@
 // - Session and API tokens: 32 random bytes; only their SHA-256 is stored.
 // - CSRF token: derived from the session token, so it needs no storage and is
 //   useless without the HttpOnly session cookie it belongs to.
-import { createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -63,3 +63,11 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 export const API_TOKEN_PREFIX = 'stl_';
+
+/**
+ * A 32-byte key for one purpose, derived (HKDF-SHA256) from a server secret: keyed hashes of
+ * different kinds of security data never share a key, and need no secret of their own.
+ */
+export function deriveKey(secret: string, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'sotally', purpose, 32));
+}

@@ -26,6 +26,8 @@ export function registerAccountRoutes(
   options: { sessionTtlMs: number; signupLimiter: RequestHandler; loginLimiter: RequestHandler; reauthLimiter: RequestHandler; emailChangeLimiter: RequestHandler },
 ) {
   const secure = (req: Request) => req.secure;
+  // Where a log-in comes from (the client IP honours TRUST_PROXY): only its coarse class is kept, as a keyed hash.
+  const loginClient = (req: Request) => ({ ip: req.ip, userAgent: req.header('user-agent') });
 
   route({
     method: 'post',
@@ -39,7 +41,7 @@ export function registerAccountRoutes(
     rateLimit: options.signupLimiter,
     errors: ['email_taken'],
     handler: async ({ req, res, body }) => {
-      const { user, sessionToken } = await accounts.signup(body);
+      const { user, sessionToken } = await accounts.signup(body, loginClient(req));
       setSessionCookies(res, sessionToken, options.sessionTtlMs, secure(req));
       return { status: 201, body: { user: toPublicUser(user), csrfToken: csrfTokenFor(sessionToken) } };
     },
@@ -57,7 +59,7 @@ export function registerAccountRoutes(
     rateLimit: options.loginLimiter,
     errors: ['invalid_credentials'],
     handler: async ({ req, res, body }) => {
-      const { user, sessionToken } = await accounts.login(body.email, body.password);
+      const { user, sessionToken } = await accounts.login(body.email, body.password, loginClient(req));
       setSessionCookies(res, sessionToken, options.sessionTtlMs, secure(req));
       return { status: 200, body: { user: toPublicUser(user), csrfToken: csrfTokenFor(sessionToken) } };
     },

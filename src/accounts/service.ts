@@ -6,7 +6,8 @@ import { newestFirst } from '../pagination';
 import { Prisma, type PrismaClient, type User } from '@prisma/client';
 import { DomainError, notFound } from '../errors';
 import type { DataKeys } from '../crypto/data-keys';
-import { API_TOKEN_PREFIX, decoyPasswordHash, hashPassword, newSecretToken, sha256, verifyPassword } from './credentials';
+import { API_TOKEN_PREFIX, decoyPasswordHash, deriveKey, hashPassword, newSecretToken, sha256, verifyPassword } from './credentials';
+import { recordLoginContext, type LoginClient } from './login-context';
 import { createProfiles, type ProfileFields } from './profile';
 import { recordSecurityEvent } from './security-events';
 import type { MailService } from '../mail/service';
@@ -18,11 +19,17 @@ export interface AccountSettings {
   reauthTtlMs: number;
   sessionTtlMs: number;
   emailIndexKey: Buffer;
+  /**
+   * The server secret the keyed hashes of log-in contexts are derived from (RATE_LIMIT_KEY_SECRET:
+   * the same in every replica). Changing it makes every known context new again: one alert per account.
+   */
+  hmacSecret: string;
 }
 
 export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, mail: MailService, settings: AccountSettings) {
   const profiles = createProfiles(prisma, dataKeys, settings.emailIndexKey);
   const emailTaken = () => new DomainError('email_taken', 'an account with this email already exists');
+  const loginContextKey = deriveKey(settings.hmacSecret, 'login-context');
 
   async function startSession(userId: string) {
     const token = newSecretToken();
@@ -39,7 +46,8 @@ export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, m
   }
 
   return {
-    async signup(input: { name: string; email: string; password: string; avatarUrl?: string; marketingConsent?: boolean }) {
+    /** A new account, signed in; `client` is where it signed up from (its first known log-in context: no alert). */
+    async signup(input: { name: string; email: string; password: string; avatarUrl?: string; marketingConsent?: boolean }, client: LoginClient = {}) {
       const passwordHash = await hashPassword(input.password, settings.passwordCostLog2);
       if (await profiles.findByEmail(input.email)) throw emailTaken();
       const profile: ProfileFields = { name: input.name, email: input.email, avatarUrl: input.avatarUrl ?? null };
@@ -50,15 +58,18 @@ export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, m
         if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw emailTaken(); // a concurrent sign-up won
         throw err;
       }
+      await recordLoginContext(prisma, loginContextKey, user.id, client, { alertIfNew: false });
       return { user: { ...user, ...profile }, sessionToken: await startSession(user.id) };
     },
 
-    async login(email: string, password: string) {
+    /** Signs in; a log-in from a device or network class new to the account records a `new_login` security event (mailed). */
+    async login(email: string, password: string, client: LoginClient = {}) {
       const user = await profiles.findByEmail(email);
       // Verify against a decoy when the account is unknown: same work, same timing.
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash(settings.passwordCostLog2)));
       // An account being erased signs in no more (the same answer as a wrong password).
       if (!user || !ok || user.erasureStartedAt) throw new DomainError('invalid_credentials', 'email or password is wrong');
+      await prisma.$transaction((tx) => recordLoginContext(tx, loginContextKey, user.id, client, { alertIfNew: true }));
       return { user: await profiles.open(user), sessionToken: await startSession(user.id) };
     },
 

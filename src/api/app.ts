@@ -91,7 +91,7 @@ export function createApp(deps: ApiDeps): Express {
   const sessionTtlMs = config.SESSION_TTL;
   const dataKeys = createDataKeys(prisma, deps.keyring, config);
   const emailIndexKey = parseEmailIndexKey(config.EMAIL_INDEX_KEY);
-  registerAccountRoutes(route, createAccountService(prisma, dataKeys, createMailService({ prisma, dataKeys, transport: null, from: config.MAIL_FROM }), { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs, reauthTtlMs: config.REAUTH_TTL, emailIndexKey }), {
+  registerAccountRoutes(route, createAccountService(prisma, dataKeys, createMailService({ prisma, dataKeys, transport: null, from: config.MAIL_FROM }), { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs, reauthTtlMs: config.REAUTH_TTL, emailIndexKey, hmacSecret: config.RATE_LIMIT_KEY_SECRET }), {
     sessionTtlMs,
     signupLimiter: limits.perIp('signup', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     loginLimiter: limits.perIp('login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),

@@ -13,7 +13,7 @@ const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 const SECURITY_ALERTS: Record<string, { subject: string; what: string }> = {
-  new_login: { subject: 'New sign-in to your Sotally account', what: 'Someone signed in to your account.' },
+  new_login: { subject: 'New sign-in to your Sotally account', what: 'Someone signed in to your account from a device or network it had not signed in from before.' },
   password_changed: { subject: 'Your Sotally password was changed', what: 'The password of your account was changed.' },
   email_changed: { subject: 'Your Sotally email address was changed', what: 'The email address of your account was changed.' },
   api_token_created: { subject: 'A new API token was created', what: 'A personal API token was created for your account.' },
@@ -47,6 +47,19 @@ const RENDERERS: Record<MailPurpose, (data: Record<string, string>) => RenderedM
     ]),
 };
 
+const NETWORKS: Record<string, string> = {
+  IPv4: 'an IPv4 network (an address block of 256 addresses)',
+  IPv6: 'an IPv6 network (a /48 site prefix)',
+};
+
+/** Where a new sign-in came from, approximately: the device family and the kind of network, never the address. */
+function newLoginLines(data: Record<string, string>): string[] {
+  return [
+    data.device ? `Device: ${data.device} (the browser and operating system it reported; versions are not kept).` : '',
+    `Network: ${NETWORKS[data.network ?? ''] ?? 'a network we could not determine'} that this account had not signed in from with this device. We do not keep your IP address.`,
+  ];
+}
+
 /** The mail for a purpose and its data (data comes from our own records). */
 export function renderMail(purpose: MailPurpose, data: Record<string, string>): RenderedMail {
   const render = RENDERERS[purpose];
@@ -60,8 +73,9 @@ function securityAlert(data: Record<string, string>): RenderedMail {
   const lines = [
     alert.what,
     when ? `When: ${when}` : '',
+    ...(data.type === 'new_login' ? newLoginLines(data) : []),
     'If this was you, there is nothing to do.',
-    'If it was not, change your password now and delete any API token or key you do not recognise.',
+    'If it was not, change your password now (that signs out every other session) and delete any API token or key you do not recognise.',
   ].filter(Boolean);
   return page(alert.subject, lines);
 }

@@ -480,7 +480,30 @@ export const PERSONAL_DATA = {
     retention: timed('created_at', '12 months from the event, SECURITY_EVENT_RETENTION', '365d'),
     export: include,
     erasure: del,
-    columns: { id: {}, user_id: {}, type: {}, created_at: {}, notified_at: {} },
+    columns: {
+      id: {},
+      user_id: {},
+      type: {},
+      details: {}, // what the alert says: a new log-in's device family and kind of network, never an address
+      created_at: {},
+      notified_at: {},
+    },
+  },
+
+  login_contexts: {
+    holds: 'the classes of device and network the account signed in from (browser family + OS, IPv4 /24 or IPv6 /48), each only as an HMAC-SHA256 under a server key bound to the user: never the IP address or the user agent',
+    owner: { column: 'user_id' },
+    category: 'security',
+    basis: legitimateInterest('alerting the user to a sign-in from a device or network the account has not used'),
+    retention: timed('last_seen_at', '12 months after the account last signed in from that class, LOGIN_CONTEXT_RETENTION', '365d'),
+    export: include,
+    erasure: del,
+    columns: {
+      user_id: {},
+      context_hmac: { export: exclude('a keyed one-way hash: it says nothing to the user, and the class it stands for is not kept') },
+      first_seen_at: {},
+      last_seen_at: {},
+    },
   },
 
   privacy_requests: {

@@ -12,7 +12,11 @@ export function createSecurityDataActivities({ prisma, config, logger }: { prism
       const started = Date.now();
       const deleted = await deleteExpiredSecurityData(
         prisma,
-        { revokedApiTokenRetentionMs: config.REVOKED_API_TOKEN_RETENTION, securityEventRetentionMs: config.SECURITY_EVENT_RETENTION },
+        {
+          revokedApiTokenRetentionMs: config.REVOKED_API_TOKEN_RETENTION,
+          securityEventRetentionMs: config.SECURITY_EVENT_RETENTION,
+          loginContextRetentionMs: config.LOGIN_CONTEXT_RETENTION,
+        },
         // A large backlog takes many batches: heartbeats keep a live run alive and let Temporal retry a dead one soon.
         { onBatch: () => heartbeat() },
       );
@@ -23,6 +27,7 @@ export function createSecurityDataActivities({ prisma, config, logger }: { prism
           apiTokensDeleted: deleted.apiTokens,
           securityEventsDeleted: deleted.securityEvents,
           rateLimitKeysDeleted: deleted.rateLimitKeys,
+          loginContextsDeleted: deleted.loginContexts,
           durationMs,
         },
       });

@@ -13,4 +13,6 @@ export interface SecurityDataDeleted {
   securityEvents: number;
   /** Rate-limit counters whose window has ended. */
   rateLimitKeys: number;
+  /** Log-in contexts (keyed hashes of device and network class) last seen LOGIN_CONTEXT_RETENTION ago or longer. */
+  loginContexts: number;
 }

@@ -9,7 +9,10 @@
 // - a security event SECURITY_EVENT_RETENTION (365 days) after it happened,
 //   whether or not its alert was sent,
 // - a rate-limit counter once its window has ended (the next request starts a new
-//   window either way).
+//   window either way),
+// - a log-in context (src/accounts/login-context.ts) LOGIN_CONTEXT_RETENTION (12
+//   months) after the account last signed in from it: a log-in from it after that
+//   counts as new again, and is alerted.
 // Every comparison uses the database's clock. Each kind is deleted in batches of
 // at most `batchSize` rows, one short statement each (its own transaction), which
 // skip rows another transaction holds: however large the backlog, no lock is
@@ -20,14 +23,15 @@ import type { SecurityDataDeleted } from './contract';
 export interface SecurityDataRetention {
   revokedApiTokenRetentionMs: number;
   securityEventRetentionMs: number;
+  loginContextRetentionMs: number;
 }
 
 type Kind = keyof SecurityDataDeleted;
 
-/** Deletes at most `limit` rows of `table` matching `due`, skipping rows another transaction holds; returns how many. */
+/** Deletes at most `limit` rows of `table` (primary key: `key`, one or more columns) matching `due`, skipping rows another transaction holds; returns how many. */
 function deleteDue(prisma: PrismaClient, table: string, key: string, due: Prisma.Sql, limit: number): Promise<number> {
   const [t, k] = [Prisma.raw(table), Prisma.raw(key)];
-  return prisma.$executeRaw`DELETE FROM ${t} WHERE ${k} IN (SELECT ${k} FROM ${t} WHERE ${due} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+  return prisma.$executeRaw`DELETE FROM ${t} WHERE (${k}) IN (SELECT ${k} FROM ${t} WHERE ${due} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
 }
 
 const olderThan = (ms: number) => Prisma.sql`now() - ${ms}::double precision * interval '1 millisecond'`;
@@ -45,10 +49,12 @@ function deleteBatch(prisma: PrismaClient, kind: Kind, limit: number, retention:
       // A counter the API is incrementing right now is skipped (locked) or, once the API
       // committed a new window, no longer matches: only ended windows go.
       return deleteDue(prisma, 'rate_limit_hits', 'key', Prisma.sql`reset_at <= now()`, limit);
+    case 'loginContexts':
+      return deleteDue(prisma, 'login_contexts', 'user_id, context_hmac', Prisma.sql`last_seen_at <= ${olderThan(retention.loginContextRetentionMs)}`, limit);
   }
 }
 
-const KINDS: Kind[] = ['sessions', 'apiTokens', 'securityEvents', 'rateLimitKeys'];
+const KINDS: Kind[] = ['sessions', 'apiTokens', 'securityEvents', 'rateLimitKeys', 'loginContexts'];
 
 /**
  * Deletes every row past its retention, kind by kind, in batches; `onBatch` runs after each
@@ -59,7 +65,7 @@ export async function deleteExpiredSecurityData(
   retention: SecurityDataRetention,
   { batchSize = 1000, onBatch }: { batchSize?: number; onBatch?: (kind: Kind, deleted: number) => void } = {},
 ): Promise<SecurityDataDeleted> {
-  const deleted: SecurityDataDeleted = { sessions: 0, apiTokens: 0, securityEvents: 0, rateLimitKeys: 0 };
+  const deleted: SecurityDataDeleted = { sessions: 0, apiTokens: 0, securityEvents: 0, rateLimitKeys: 0, loginContexts: 0 };
   for (const kind of KINDS) {
     for (;;) {
       const count = await deleteBatch(prisma, kind, batchSize, retention);

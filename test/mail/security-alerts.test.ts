@@ -4,7 +4,7 @@
 // goes once SMTP is there; and no secret is in the mail.
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@prisma/client';
-import { isolatedDatabase, capturingLogger, testConfig, TEST_KEYS, TEST_EMAIL_INDEX_KEY } from '../helpers/env';
+import { isolatedDatabase, capturingLogger, testConfig, TEST_KEYS, TEST_EMAIL_INDEX_KEY, TEST_RATE_LIMIT_KEY_SECRET } from '../helpers/env';
 import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
 import { createMailActivities } from '../../src/mail/activities';
 import { createMailService } from '../../src/mail/service';
@@ -92,7 +92,7 @@ it('an email change is mailed to the old address, queued with the change itself;
   const user = await account();
   const keys = dataKeys();
   const queueOnly = createMailService({ prisma, dataKeys: keys, transport: null, from: 'Sotally <no-reply@sotally.local>' });
-  const accounts = createAccountService(prisma, keys, queueOnly, { passwordCostLog2: 14, sessionTtlMs: 60_000, reauthTtlMs: 600_000, emailIndexKey: parseEmailIndexKey(TEST_EMAIL_INDEX_KEY) });
+  const accounts = createAccountService(prisma, keys, queueOnly, { passwordCostLog2: 14, sessionTtlMs: 60_000, reauthTtlMs: 600_000, emailIndexKey: parseEmailIndexKey(TEST_EMAIL_INDEX_KEY), hmacSecret: TEST_RATE_LIMIT_KEY_SECRET });
   const newEmail = `moved-${randomUUID().slice(0, 8)}@example.test`;
   await accounts.updateProfile(user.id, { email: newEmail });
   await accounts.updateProfile(user.id, { name: 'Renamed only' }); // no email change: no alert

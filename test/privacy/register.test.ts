@@ -263,6 +263,7 @@ it("the retention the register states is the one the code applies by default (du
   };
   expect(timedRule('api_tokens')).toEqual({ from: 'revoked_at', after: config.REVOKED_API_TOKEN_RETENTION });
   expect(timedRule('security_events')).toEqual({ from: 'created_at', after: config.SECURITY_EVENT_RETENTION });
+  expect(timedRule('login_contexts')).toEqual({ from: 'last_seen_at', after: config.LOGIN_CONTEXT_RETENTION });
   expect(timedRule('sessions')).toEqual({ from: 'expires_at', after: 0 });
   expect(timedRule('rate_limit_hits')).toEqual({ from: 'reset_at', after: 0 });
   expect(timedRule('executions').from).toBe('expires_at'); // expires_at = created + EXECUTION_RETENTION

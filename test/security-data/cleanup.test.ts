@@ -1,6 +1,6 @@
 // The security-data cleanup (SPEC's retention table: "sessions until expiry,
 // revoked tokens 30 days, security events 12 months, rate-limit keys until their
-// window ends"; mechanism: a cleanup schedule), with the default durations, on
+// window ends"; log-in contexts 12 months after last seen; mechanism: a cleanup schedule), with the default durations, on
 // a real Temporal server and a real Postgres. It deletes across whole tables and
 // its schedule id is the system's own, so this file has a database and a Temporal
 // namespace of its own: no other test file's rows or schedules are touched.
@@ -71,11 +71,15 @@ async function seed(prisma: PrismaClient) {
   await prisma.securityEvent.createMany({ data: [elevenMonthsOld, recent, event(monthsAgo(13))] });
   const liveWindow = { key: `live-${randomUUID()}`, hits: 3, resetAt: new Date(Date.now() + 10 * 60_000) };
   await prisma.rateLimitHit.createMany({ data: [liveWindow, { key: `ended-${randomUUID()}`, hits: 20, resetAt: ago(1000) }] });
+  const context = (lastSeenAt: Date) => ({ userId: user.id, contextHmac: randomUUID(), firstSeenAt: monthsAgo(20), lastSeenAt });
+  const seenElevenMonthsAgo = context(monthsAgo(11));
+  await prisma.loginContext.createMany({ data: [seenElevenMonthsAgo, context(monthsAgo(13))] });
   return {
     sessions: [liveSession.id],
     apiTokens: [revoked29DaysAgo.id, active.id].sort(),
     securityEvents: [elevenMonthsOld.id, recent.id].sort(),
     rateLimitKeys: [liveWindow.key],
+    loginContexts: [seenElevenMonthsAgo.contextHmac],
   };
 }
 
@@ -86,6 +90,7 @@ async function remaining(prisma: PrismaClient) {
     apiTokens: ids(await prisma.apiToken.findMany({ select: { id: true } })),
     securityEvents: ids(await prisma.securityEvent.findMany({ select: { id: true } })),
     rateLimitKeys: (await prisma.rateLimitHit.findMany({ select: { key: true } })).map((r) => r.key).sort(),
+    loginContexts: (await prisma.loginContext.findMany({ select: { contextHmac: true } })).map((r) => r.contextHmac).sort(),
   };
 }
 
@@ -103,7 +108,7 @@ it('the worker creates the hourly schedule at start; a run deletes what is past 
 
     await handle.trigger();
     const run = await waitFor(() => db.prisma.securityDataCleanup.findFirst(), { what: 'the triggered cleanup to record its run', timeoutMs: 30_000 });
-    expect(run).toMatchObject({ sessionsDeleted: 2, apiTokensDeleted: 1, securityEventsDeleted: 1, rateLimitKeysDeleted: 1 });
+    expect(run).toMatchObject({ sessionsDeleted: 2, apiTokensDeleted: 1, securityEventsDeleted: 1, rateLimitKeysDeleted: 1, loginContextsDeleted: 1 });
     expect(await remaining(db.prisma)).toEqual(kept);
   } finally {
     if (worker) await killProcess(worker); // no worker left to run the schedule again while the next test counts
@@ -119,6 +124,7 @@ it('the worker creates the hourly schedule at start; a run deletes what is past 
     expect(metrics).toContain('sotally_security_data_cleanup_last_deleted{kind="api_tokens"} 1');
     expect(metrics).toContain('sotally_security_data_cleanup_last_deleted{kind="security_events"} 1');
     expect(metrics).toContain('sotally_security_data_cleanup_last_deleted{kind="rate_limit_keys"} 1');
+    expect(metrics).toContain('sotally_security_data_cleanup_last_deleted{kind="login_contexts"} 1');
     const ranAt = (await db.prisma.securityDataCleanup.findFirstOrThrow()).ranAt.getTime() / 1000;
     expect(metrics).toContain(`sotally_security_data_cleanup_last_run_timestamp_seconds ${ranAt}`);
   } finally {
@@ -133,11 +139,11 @@ it('deletes a large backlog in bounded batches', async () => {
   const batches: Record<string, number[]> = {};
   const deleted = await deleteExpiredSecurityData(
     db.prisma,
-    { revokedApiTokenRetentionMs: config.REVOKED_API_TOKEN_RETENTION, securityEventRetentionMs: config.SECURITY_EVENT_RETENTION },
+    { revokedApiTokenRetentionMs: config.REVOKED_API_TOKEN_RETENTION, securityEventRetentionMs: config.SECURITY_EVENT_RETENTION, loginContextRetentionMs: config.LOGIN_CONTEXT_RETENTION },
     { batchSize: 1000, onBatch: (kind, count) => (batches[kind] ??= []).push(count) },
   );
-  expect(deleted).toEqual({ sessions: 1200, apiTokens: 0, securityEvents: 0, rateLimitKeys: 2500 });
-  expect(batches).toEqual({ sessions: [1000, 200], apiTokens: [0], securityEvents: [0], rateLimitKeys: [1000, 1000, 500] });
+  expect(deleted).toEqual({ sessions: 1200, apiTokens: 0, securityEvents: 0, rateLimitKeys: 2500, loginContexts: 0 });
+  expect(batches).toEqual({ sessions: [1000, 200], apiTokens: [0], securityEvents: [0], rateLimitKeys: [1000, 1000, 500], loginContexts: [0] });
   expect(await db.prisma.rateLimitHit.count({ where: { key: { startsWith: 'backlog-' } } })).toBe(0);
   expect(await db.prisma.session.count({ where: { userId: user.id } })).toBe(0);
 });
