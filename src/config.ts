@@ -127,6 +127,10 @@ const envSchema = z.object({
   /** Outgoing mail: an SMTP URL (smtp://user:pass@host:587, smtps://… for implicit TLS). Unset: mail waits in the outbox. */
   SMTP_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
   MAIL_FROM: z.string().min(3).default('Sotally <no-reply@sotally.local>'),
+  /** The API's public address, as links in mail show it (the unsubscribe link: PUBLIC_BASE_URL/v1/unsubscribe?token=...). */
+  PUBLIC_BASE_URL: z.string().url().default('http://localhost:3000'),
+  /** How long a marketing mail's one-click unsubscribe link works. */
+  UNSUBSCRIBE_LINK_TTL: durationSchema.default('90d'),
   /** How often queued security alerts are sent (a Temporal Schedule). */
   SECURITY_ALERT_INTERVAL: durationSchema.default('1m'),
 

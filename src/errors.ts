@@ -60,6 +60,9 @@ export const ERROR_CATALOG = {
   export_not_ready: 'the export is still being prepared',
   export_expired: 'the export link has expired and the file is deleted: request a new export',
   erasure_in_progress: 'the grace period is over: the erasure has started and can no longer be cancelled',
+  unsubscribe_link_invalid: 'the unsubscribe link is not one we sent (altered or incomplete), or its account no longer exists: nothing was changed',
+  unsubscribe_link_expired: 'the unsubscribe link has expired: nothing was changed; withdraw consent in your settings instead',
+  unsubscribe_link_used: 'this unsubscribe link was already used: nothing more was changed',
 
   // Credits
   insufficient_credits: 'not enough available credits for this run\'s hold',

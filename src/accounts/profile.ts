@@ -38,7 +38,7 @@ export function createProfiles(prisma: PrismaClient, dataKeys: DataKeys, indexKe
     },
 
     /** Creates the users row, its profile sealed under a new data key, and the key, in one statement (one transaction). */
-    async createUser(id: string, profile: ProfileFields, rest: { passwordHash: string; marketingConsent?: boolean }): Promise<User> {
+    async createUser(id: string, profile: ProfileFields, rest: { passwordHash: string; marketingConsent?: boolean; consentEvents?: Prisma.UserCreateInput['consentEvents'] }): Promise<User> {
       const { key, wrappedKey } = dataKeys.newKey(id);
       const user = await prisma.user.create({ data: { id, ...this.sealWith(key, id, profile), ...rest, dataKey: { create: { wrappedKey } } } });
       dataKeys.remember(id, key);

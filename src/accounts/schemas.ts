@@ -1,4 +1,5 @@
 import { z, text, timestamp, email as emailField } from '../zod';
+import { PrivacyChoices } from '../consent/schemas';
 
 const email = emailField();
 const name = text({ min: 1, max: 100, trim: true });
@@ -43,7 +44,8 @@ export const User = z
     roles: z.array(z.string()),
     createdAt: timestamp(),
     consents: z.object({ marketing: z.boolean() }),
-    cookiePreferences: z.object({ analytics: z.boolean() }),
+    cookiePreferences: z.object({ analytics: z.boolean() }).openapi({ description: 'analytics cookies are set by the front end only when `analytics` is true; the server sets only the essential `sid` and `csrf_token`' }),
+    privacy: PrivacyChoices,
   })
   .openapi('User');
 

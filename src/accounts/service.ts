@@ -12,6 +12,7 @@ import { createProfiles, type ProfileFields } from './profile';
 import { recordSecurityEvent } from './security-events';
 import type { MailService } from '../mail/service';
 import { normalizeEmail } from './email-index';
+import { changeChoices } from '../consent/history';
 
 export interface AccountSettings {
   passwordCostLog2: number;
@@ -53,7 +54,9 @@ export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, m
       const profile: ProfileFields = { name: input.name, email: input.email, avatarUrl: input.avatarUrl ?? null };
       let user: User;
       try {
-        user = await profiles.createUser(randomUUID(), profile, { passwordHash, marketingConsent: input.marketingConsent ?? false });
+        // A choice made at sign-up is the first entry of the consent history, written with the account.
+        const consentEvents = input.marketingConsent === undefined ? undefined : { create: [{ purpose: 'marketing', granted: input.marketingConsent, source: 'signup' }] };
+        user = await profiles.createUser(randomUUID(), profile, { passwordHash, marketingConsent: input.marketingConsent ?? false, consentEvents });
       } catch (err) {
         if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw emailTaken(); // a concurrent sign-up won
         throw err;
@@ -126,12 +129,14 @@ export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, m
       }
     },
 
+    /** Give or withdraw marketing consent; a change is recorded in the consent history with it. */
     async setMarketingConsent(userId: string, marketing: boolean) {
-      return profiles.open(await prisma.user.update({ where: { id: userId }, data: { marketingConsent: marketing } }));
+      return profiles.open(await prisma.$transaction((tx) => changeChoices(tx, userId, { marketing }, 'settings')));
     },
 
+    /** The analytics cookie preference (the front end sets those cookies; the server never does); recorded like a consent. */
     async setAnalyticsCookies(userId: string, analytics: boolean) {
-      return profiles.open(await prisma.user.update({ where: { id: userId }, data: { analyticsCookies: analytics } }));
+      return profiles.open(await prisma.$transaction((tx) => changeChoices(tx, userId, { analytics_cookies: analytics }, 'settings')));
     },
 
     async createApiToken(userId: string, name: string) {

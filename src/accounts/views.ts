@@ -1,6 +1,7 @@
 // What clients see of an account: never the password hash, never a token's hash.
 import type { ApiToken } from '@prisma/client';
 import type { Account } from './profile';
+import { privacyChoicesView } from '../consent/processing';
 
 export function toPublicUser(user: Account) {
   return {
@@ -12,6 +13,7 @@ export function toPublicUser(user: Account) {
     createdAt: user.createdAt,
     consents: { marketing: user.marketingConsent },
     cookiePreferences: { analytics: user.analyticsCookies },
+    privacy: privacyChoicesView(user),
   };
 }
 

@@ -20,6 +20,10 @@ import { createErasureService } from '../erasure/service';
 import { registerErasureRoutes } from '../erasure/routes';
 import { createProfiles } from '../accounts/profile';
 import { registerDpoCompletionRoute, registerPrivacyRequestRoutes } from '../privacy/routes';
+import { createConsentService } from '../consent/service';
+import { createUnsubscribe } from '../consent/unsubscribe';
+import { unsubscribeKey, UNSUBSCRIBE_PATH } from '../consent/unsubscribe-token';
+import { registerConsentRoutes } from '../consent/routes';
 import { createDataKeys } from '../crypto/data-keys';
 import { createMailService } from '../mail/service';
 import { registerAccountRoutes } from '../accounts/routes';
@@ -70,14 +74,19 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/codec', codecCors(config.TEMPORAL_UI_ORIGIN), express.json({ limit: CODEC_BODY_LIMIT }));
   // Stripe signs the exact bytes it sends: keep them raw for verification.
   app.use('/v1/webhooks/stripe', express.raw({ type: () => true, limit: '1mb' }));
+  // RFC 8058 one-click unsubscribe posts a form (List-Unsubscribe=One-Click): the one non-JSON body.
+  app.use('/v1/unsubscribe', express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 10 }));
   app.use(express.json({ limit: config.BODY_LIMIT }));
   app.use(
     authenticate(prisma, {
       reauthTtlMs: config.REAUTH_TTL,
       // The Temporal Web UI calls the codec cross-origin with the operator's cookie and cannot send
       // a CSRF header; a browser-set Origin equal to the configured UI origin is the CSRF defence there.
+      // The unsubscribe link acts on its signed token alone, never on the caller's session: a
+      // session cookie the browser happens to send grants nothing there, so needs no CSRF header.
       csrfExempt: (req) =>
-        req.path.startsWith('/codec/') && config.TEMPORAL_UI_ORIGIN !== undefined && req.headers.origin === config.TEMPORAL_UI_ORIGIN,
+        (req.path.startsWith('/codec/') && config.TEMPORAL_UI_ORIGIN !== undefined && req.headers.origin === config.TEMPORAL_UI_ORIGIN) ||
+        req.path === UNSUBSCRIBE_PATH,
     }),
   );
 
@@ -131,6 +140,7 @@ export function createApp(deps: ApiDeps): Express {
     settings: { graceMs: config.ERASURE_GRACE, deadlineMs: config.ERASURE_DEADLINE, warningMs: config.ERASURE_WARNING, taskQueue: config.TEMPORAL_TASK_QUEUE },
   });
   registerErasureRoutes(route, erasure);
+  registerConsentRoutes(route, createConsentService(prisma, privacyRequests), createUnsubscribe(prisma, unsubscribeKey(emailIndexKey)));
   registerPrivacyRequestRoutes(route, {
     requests: privacyRequests,
     userExists: async (userId) => (await prisma.user.count({ where: { id: userId } })) > 0,

@@ -68,6 +68,16 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends Z
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * The body's media type: JSON (default), or `form` (application/x-www-form-urlencoded), the one
+   * exception, for RFC 8058 one-click unsubscribe posts (app.ts parses it on that path only).
+   */
+  bodyType?: 'json' | 'form';
+  /**
+   * The route answers browsers with HTML pages, its refusals included (the unsubscribe link):
+   * the document lists text/html next to JSON for each status.
+   */
+  htmlPages?: boolean;
   /** The handler reads req.body as the raw bytes (webhooks whose signature covers them); `body` then only documents it. */
   rawBody?: boolean;
   /** Request headers the handler reads, documented as parameters (Idempotency-Key has its own field). */
@@ -120,7 +130,9 @@ function registerOperation(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject,
   const responses: RouteConfig['responses'] = {};
   for (const [status, declared] of Object.entries(spec.responses)) {
     const response = responseOf(declared);
-    const content = response.schema ? { [response.contentType ?? 'application/json']: { schema: response.schema } } : undefined;
+    const content = response.schema
+      ? { [response.contentType ?? 'application/json']: { schema: response.schema }, ...(spec.htmlPages ? { 'text/html': { schema: z.string() } } : {}) }
+      : undefined;
     responses[status] = {
       description: response.description ?? SUCCESS_DESCRIPTIONS[Number(status)] ?? 'OK',
       ...(response.headers ? { headers: response.headers as ResponseConfig['headers'] } : {}),
@@ -134,7 +146,7 @@ function registerOperation(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject,
     responses[status] = {
       description: codes.map((code) => `\`${code}\`: ${ERROR_CATALOG[code]}`).join('; '),
       ...(Number(status) === 429 ? { headers: RATE_LIMIT_HEADERS as ResponseConfig['headers'] } : {}),
-      content: { 'application/json': { schema: ErrorBody } },
+      content: { 'application/json': { schema: ErrorBody }, ...(spec.htmlPages ? { 'text/html': { schema: z.string() } } : {}) },
     };
   }
   const headerParams: Record<string, { description: string; required: boolean; pattern?: string }> = {};
@@ -173,7 +185,7 @@ function registerOperation(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject,
       ...(spec.params ? { params: spec.params } : {}),
       ...(spec.query ? { query: spec.query } : {}),
       ...(headers ? { headers } : {}),
-      ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
+      ...(spec.body ? { body: { required: true, content: { [spec.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json']: { schema: spec.body } } } } : {}),
     },
     responses,
   });
@@ -217,9 +229,10 @@ export function defineRoute<
       body = req.body;
     } else if (spec.body) {
       const sent = req.headers['content-type'] !== undefined || (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined;
-      if (!sent) throw new DomainError('body_required', 'this route needs a JSON body');
-      if (!req.is('application/json')) {
-        throw new DomainError('unsupported_media_type', 'send the body as application/json');
+      const mediaType = spec.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
+      if (!sent) throw new DomainError('body_required', `this route needs a body (${mediaType})`);
+      if (!req.is(mediaType)) {
+        throw new DomainError('unsupported_media_type', `send the body as ${mediaType}`);
       }
       body = spec.body.parse(req.body);
     } else if (req.headers['content-length'] && req.headers['content-length'] !== '0') {

@@ -151,6 +151,13 @@ export const PERSONAL_DATA = {
         basis: consent('the analytics cookie preference: off unless the user turns it on'),
       },
       erasure_started_at: { category: 'security', export: exclude('set only once erasure has begun, when no export can be made') },
+      restricted: {
+        category: 'consent',
+        basis: legalObligation('Art. 18 GDPR: while set, nothing non-essential is processed (analytics, creator input sharing, marketing)'),
+      },
+      objects_to_analytics: { category: 'consent', basis: legalObligation('Art. 21 GDPR: the user objects to usage analytics') },
+      objects_to_creator_sharing: { category: 'consent', basis: legalObligation('Art. 21 GDPR: the user objects to sharing anonymized inputs with creators') },
+      objects_to_marketing: { category: 'consent', basis: legalObligation('Art. 21(2) GDPR: the user objects to marketing') },
       created_at: {},
       updated_at: {},
     },
@@ -176,7 +183,7 @@ export const PERSONAL_DATA = {
   },
 
   mail_outbox: {
-    holds: 'mail to send or sent (security alerts): the purpose, the data the template shows, and the address sealed under the user\'s key',
+    holds: 'mail to send or sent (security alerts, marketing to consenting users): the purpose, the data the template shows, and the address sealed under the user\'s key',
     owner: { column: 'user_id' },
     category: 'security',
     basis: contract('security alerts about the account, promised by the policy'),
@@ -196,8 +203,20 @@ export const PERSONAL_DATA = {
       data: {},
       created_at: {},
       sent_at: {},
+      discarded_at: {},
       attempts: {},
     },
+  },
+
+  consent_events: {
+    holds: 'the history of consents, the cookie preference, restriction and objections: which, the new value, the source (signup, settings, unsubscribe link, DPO) and when',
+    owner: { column: 'user_id' },
+    category: 'consent',
+    basis: legalObligation('Art. 7(1) GDPR: show that consent was given (and when it was withdrawn), and that restriction and objections were honoured'),
+    retention: untilAccountDeletion,
+    export: include,
+    erasure: del,
+    columns: { id: {}, user_id: {}, purpose: {}, granted: {}, source: {}, mail_id: {}, created_at: {} },
   },
 
   sessions: {
@@ -558,6 +577,7 @@ export const NOT_PERSONAL = {
   _prisma_migrations: "Prisma's record of the migrations applied: names, checksums, times",
   erasure_certificates:
     'proof that an erasure was done: the request id, the pseudonym the financial records now carry, row counts per table, times; nothing that names the person',
+  marketing_campaigns: 'marketing mail an operator wrote for every consenting user (subject, plain-text body) and how many were queued and sent: nothing about any user',
   retention_sweeps: 'one row per run of the retention sweep: how many records it found and how long it took, no record ids',
   security_data_cleanups: 'one row per run of the security-data cleanup: how many rows of each kind it deleted and when, no ids',
   stripe_events:
