@@ -206,12 +206,14 @@ export const PROMISES: PolicyPromise[] = [
   // SPEC, features that are promises of the policy
   {
     promise: 'Rights: access and portability (export), rectification, erasure within 30 days, restriction, objection, withdrawal of marketing consent, requests tracked with due dates',
-    code: ['src/accounts/service.ts'],
+    code: ['src/accounts/service.ts', 'src/privacy/requests.ts', 'src/erasure/workflows.ts', 'src/consent/service.ts'],
     tests: [
       t('test/api/accounts.test.ts', 'reads and corrects the profile'),
-      t('test/api/accounts.test.ts', 'stores marketing consent and the analytics cookie preference'),
+      t('test/erasure/time-skipping.test.ts', 'everything personal is gone by day 30'),
+      t('test/consent/choices.test.ts', 'restriction takes effect at once'),
+      t('test/privacy/requests.test.ts', 'the DPO lists the overdue and at-risk requests'),
     ],
-    notYet: `rectification and consent in settings are kept; the rest (${RIGHTS})`,
+    notYet: 'the export (issue 12, in progress); every other right is kept (see the table of rights above)',
   },
   {
     promise: "Support access: support reads a user's runs with a stated reason; every access is audited and shown to the user in their export",
@@ -244,6 +246,100 @@ export const PROMISES: PolicyPromise[] = [
     ],
   },
 ];
+
+/** One right of the data subject: how a user exercises it, what carries it out, and the tests that show it works. */
+export interface RightEntry {
+  right: string;
+  routes: string[];
+  /** The Temporal workflow that carries it out, when one does. */
+  workflow: string | null;
+  code: string[];
+  tests: TestRef[];
+  notYet?: string;
+}
+
+export const RIGHTS_MAP: RightEntry[] = [
+  {
+    right: 'Access and portability (Art. 15, 20): an export of all personal data as JSON',
+    routes: ['POST /v1/privacy/exports', 'GET /v1/privacy/exports/:requestId/download'],
+    workflow: null,
+    code: [],
+    tests: [],
+    notYet: 'the export (issue 12, in progress)',
+  },
+  {
+    right: 'Rectification (Art. 16): edit the profile; through staff, a tracked request',
+    routes: ['PATCH /v1/me', 'POST /v1/admin/privacy-requests (type rectification)', 'POST /v1/admin/privacy-requests/:id/complete'],
+    workflow: null,
+    code: ['src/accounts/service.ts', 'src/privacy/requests.ts'],
+    tests: [
+      t('test/api/accounts.test.ts', 'reads and corrects the profile'),
+      t('test/privacy/requests.test.ts', 'the DPO opens a request that arrived by email'),
+    ],
+  },
+  {
+    right: 'Erasure (Art. 17) within 30 days, after a grace period in which it can be cancelled',
+    routes: ['POST /v1/privacy/erasure', 'DELETE /v1/privacy/erasure/:requestId'],
+    workflow: 'erasureWorkflow (src/erasure/workflows.ts)',
+    code: ['src/erasure/service.ts', 'src/erasure/steps.ts', 'src/erasure/engine.ts'],
+    tests: [
+      t('test/erasure/time-skipping.test.ts', 'everything personal is gone by day 30'),
+      t('test/erasure/time-skipping.test.ts', 'cancelled in its grace period'),
+      t('test/erasure/time-skipping.test.ts', 'alerts the DPO at day 25'),
+      t('test/erasure/routes.test.ts', 'a second request joins the first'),
+    ],
+  },
+  {
+    right: 'Restriction of processing (Art. 18): out of analytics, creator input sharing and marketing',
+    routes: ['PUT /v1/privacy/restriction'],
+    workflow: null,
+    code: ['src/consent/service.ts'],
+    tests: [t('test/consent/choices.test.ts', 'restriction takes effect at once')],
+  },
+  {
+    right: 'Objection per purpose (Art. 21): analytics, sharing anonymized inputs with creators, marketing',
+    routes: ['PUT /v1/privacy/objections'],
+    workflow: null,
+    code: ['src/consent/service.ts'],
+    tests: [t('test/consent/choices.test.ts', 'objections per purpose take effect at once')],
+  },
+  {
+    right: 'Withdrawal of marketing consent (Art. 7(3)): in settings, or by the signed one-click link in every marketing mail',
+    routes: ['PUT /v1/me/consents', 'GET, POST /v1/unsubscribe?token='],
+    workflow: null,
+    code: ['src/consent/service.ts', 'src/consent/unsubscribe.ts'],
+    tests: [t('test/consent/choices.test.ts', 'then withdrawn and given again in settings')],
+  },
+  {
+    right: 'Every request tracked with its due date; the DPO sees the overdue and at-risk ones',
+    routes: ['GET /v1/privacy/requests', 'GET /v1/privacy/requests/:id', 'GET /v1/admin/privacy-requests?overdue=&atRisk=', 'POST /v1/admin/privacy-requests'],
+    workflow: null,
+    code: ['src/privacy/requests.ts', 'src/privacy/routes.ts'],
+    tests: [
+      t('test/privacy/requests.test.ts', 'the DPO lists the overdue and at-risk requests'),
+      t('test/privacy/requests.test.ts', 'nobody else does'),
+    ],
+  },
+  {
+    right: 'Fresh proof before export and erasure: a stolen cookie alone can do neither',
+    routes: ['POST /v1/auth/reauth'],
+    workflow: null,
+    code: ['src/api/route.ts', 'src/api/auth.ts', 'src/accounts/service.ts'],
+    tests: [
+      t('test/privacy/requests.test.ts', 'marks the calling session as proven'),
+      t('test/erasure/routes.test.ts', 'needs a fresh proof of the account, which lasts REAUTH_TTL'),
+    ],
+  },
+];
+
+function rightsTable(): string[] {
+  const lines = [row(['Right', 'Routes', 'Workflow', 'Code', 'Tests']), row(['---', '---', '---', '---', '---'])];
+  for (const r of RIGHTS_MAP) {
+    const tests = r.notYet ? `not yet: ${r.notYet}` : r.tests.map((x) => `${code(x.file)} "${x.test}"`).join('; ');
+    lines.push(row([r.right, r.routes.map(code).join(', '), r.workflow ?? '(none: one transaction)', r.code.map(code).join(', '), tests]));
+  }
+  return lines;
+}
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const code = (name: string) => `\`${name}\``;
@@ -363,6 +459,10 @@ export function renderPrivacyBlock(): string {
     row(['Table', 'Why']),
     row(['---', '---']),
     ...Object.entries(NOT_PERSONAL).map(([table, why]) => row([code(table), why])),
+    '',
+    '### Each right: route, workflow and test',
+    '',
+    ...rightsTable(),
     '',
     '### Each promise of the policy, and what keeps it',
     '',

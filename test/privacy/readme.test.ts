@@ -3,7 +3,7 @@
 // file and test it names as keeping a promise must exist.
 import fs from 'node:fs';
 import path from 'node:path';
-import { BLOCK_END, BLOCK_START, PROMISES, renderPrivacyBlock, withPrivacyBlock } from '../../scripts/lib/privacy-docs';
+import { BLOCK_END, BLOCK_START, PROMISES, RIGHTS_MAP, renderPrivacyBlock, withPrivacyBlock } from '../../scripts/lib/privacy-docs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -15,16 +15,17 @@ it('the privacy section of README.md is up to date with the register (npm run do
   expect(withPrivacyBlock(readme, renderPrivacyBlock())).toBe(readme);
 });
 
-it('every file and test named as keeping a promise exists', () => {
+it('every file and test named as keeping a promise or a right exists', () => {
   const missing: string[] = [];
-  for (const p of PROMISES) {
+  const entries = [...PROMISES.map((p) => ({ ...p, name: p.promise })), ...RIGHTS_MAP.map((r) => ({ ...r, name: r.right }))];
+  for (const p of entries) {
     for (const file of p.code) if (!fs.existsSync(path.join(ROOT, file))) missing.push(file);
     for (const { file, test } of p.tests) {
       const where = path.join(ROOT, file);
       if (!fs.existsSync(where)) missing.push(file);
       else if (!fs.readFileSync(where, 'utf8').includes(test)) missing.push(`${file}: "${test}"`);
     }
-    if (!p.notYet && p.tests.length === 0) missing.push(`"${p.promise}" is kept by no test (or say what is not kept yet)`);
+    if (!p.notYet && p.tests.length === 0) missing.push(`"${p.name}" is kept by no test (or say what is not kept yet)`);
   }
   expect(missing).toEqual([]);
 });
