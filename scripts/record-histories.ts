@@ -19,7 +19,7 @@ import { clawBackCreditsWorkflow, purchaseCreditsWorkflow, releaseExpiredReserva
 import { runToolWorkflow } from '../src/executions/workflows';
 import { executionRetentionWorkflow, sweepExpiredExecutionsWorkflow } from '../src/retention/workflows';
 import { cleanUpSecurityDataWorkflow } from '../src/security-data/workflows';
-import { sendSecurityAlertsWorkflow } from '../src/mail/workflows';
+import { sendMarketingCampaignWorkflow, sendSecurityAlertsWorkflow } from '../src/mail/workflows';
 import { erasureWorkflow } from '../src/erasure/workflows';
 import { admissionUpdate } from '../src/executions/contract';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
@@ -29,6 +29,7 @@ const OUT = path.join(ROOT, 'test', 'fixtures', 'histories');
 
 let modelRejects = false;
 let creditsRefused = false;
+let marketingSends = 0;
 
 const standIns: Activities = {
   async startExecution() {
@@ -89,6 +90,15 @@ const standIns: Activities = {
   async alertDpoErasureAtRisk() {
     return 1;
   },
+  // Two batches of each kind, so the recording covers the loops.
+  async queueMarketingMail(_campaignId: string, after: string | null) {
+    return after === null ? { queued: 200, nextAfter: '00000000-0000-4000-8000-0000000000c8' } : { queued: 3, nextAfter: null };
+  },
+  async sendMarketingMail() {
+    marketingSends += 1;
+    return marketingSends % 2 === 1 ? { sent: 199, discarded: 1, more: true } : { sent: 3, discarded: 0, more: false };
+  },
+  async finishMarketingCampaign() {},
 };
 
 async function main() {
@@ -141,6 +151,7 @@ async function main() {
       simple('erasureWorkflow', erasureWorkflow, [
         { requestId: 'request-recorded', graceMs: 300, warnAfterMs: 3_600_000 },
       ]),
+      simple('sendMarketingCampaignWorkflow', sendMarketingCampaignWorkflow, ['00000000-0000-4000-8000-00000000ca01']),
       toolRun('runToolWorkflow-succeeded', false),
       toolRun('runToolWorkflow-model-rejected', true),
       toolRun('runToolWorkflow-refused', false, true),

@@ -137,7 +137,7 @@ export function createErasureSteps(deps: ErasureStepDeps) {
      * The confirmation, to the address captured at request time: queued once (the outbox row's id
      * is the request's), the captured address destroyed in the same transaction, then sent.
      */
-    async sendConfirmation(requestId: string): Promise<'sent' | 'already_sent' | 'no_smtp'> {
+    async sendConfirmation(requestId: string): Promise<'sent' | 'already_sent' | 'discarded' | 'no_smtp'> {
       await prisma.$transaction(async (tx) => {
         // Lock the row (Prisma's raw queries cannot return bytea), then read it.
         await tx.$queryRaw`SELECT request_id FROM erasure_requests WHERE request_id = ${requestId}::uuid FOR UPDATE`;

@@ -4,20 +4,46 @@ import type { DataKeys } from '../crypto/data-keys';
 import type { Logger } from '../logger';
 import { createProfiles } from '../accounts/profile';
 import { parseEmailIndexKey } from '../accounts/email-index';
+import { unsubscribeKey } from '../consent/unsubscribe-token';
 import { createMailService } from './service';
 import { sendSecurityAlerts } from './security-alerts';
+import { createMarketing, marketingPreparer } from './marketing';
 import { createTransport } from './transport';
-import type { SecurityAlertsSent } from './contract';
+import { MARKETING_BATCH_SIZE, type CampaignQueued, type CampaignSent, type SecurityAlertsSent } from './contract';
 
 export function createMailActivities({ prisma, config, logger, dataKeys }: { prisma: PrismaClient; config: Config; logger: Logger; dataKeys: DataKeys }) {
-  const mail = createMailService({ prisma, dataKeys, transport: createTransport(config.SMTP_URL), from: config.MAIL_FROM });
-  const profiles = createProfiles(prisma, dataKeys, parseEmailIndexKey(config.EMAIL_INDEX_KEY));
+  const emailIndexKey = parseEmailIndexKey(config.EMAIL_INDEX_KEY);
+  const mail = createMailService({
+    prisma,
+    dataKeys,
+    transport: createTransport(config.SMTP_URL),
+    from: config.MAIL_FROM,
+    preparers: {
+      marketing: marketingPreparer({ unsubscribeKey: unsubscribeKey(emailIndexKey), publicBaseUrl: config.PUBLIC_BASE_URL, linkTtlMs: config.UNSUBSCRIBE_LINK_TTL }),
+    },
+  });
+  const profiles = createProfiles(prisma, dataKeys, emailIndexKey);
+  const marketing = createMarketing(prisma, profiles, mail);
   return {
     async sendSecurityAlerts(): Promise<SecurityAlertsSent> {
       const result = await sendSecurityAlerts(prisma, profiles, mail);
       if (result.queued || result.sent) logger.info(result, 'security alerts queued and sent');
       if (!config.SMTP_URL && result.queued) logger.warn('SMTP_URL is not set: security alerts wait in the outbox');
       return result;
+    },
+
+    /** Queues a campaign's mail for the next batch of users who may receive marketing. */
+    queueMarketingMail: (campaignId: string, afterUserId: string | null): Promise<CampaignQueued> => marketing.queueBatch(campaignId, afterUserId, MARKETING_BATCH_SIZE),
+
+    /** Sends the next batch of a campaign's queued mail (each checked again: consent, objection, restriction). */
+    async sendMarketingMail(campaignId: string): Promise<CampaignSent> {
+      if (!config.SMTP_URL) logger.warn({ campaignId }, 'SMTP_URL is not set: marketing mail waits in the outbox');
+      return marketing.sendBatch(campaignId, MARKETING_BATCH_SIZE);
+    },
+
+    async finishMarketingCampaign(campaignId: string, totals: { queued: number; sent: number }): Promise<void> {
+      await marketing.finish(campaignId, totals);
+      logger.info({ campaignId, ...totals }, 'marketing campaign finished');
     },
   };
 }

@@ -9,3 +9,28 @@ export interface SecurityAlertsSent {
   /** Queued mail handed to SMTP by this run (0 without SMTP_URL: it waits). */
   sent: number;
 }
+
+/** A marketing campaign's workflow: one per campaign, its id from the campaign's. */
+export const marketingCampaignWorkflowId = (campaignId: string) => `marketing-campaign-${campaignId}`;
+
+/** Mail queued per activity call (and sent per call): bounds each activity's time. */
+export const MARKETING_BATCH_SIZE = 200;
+
+export interface CampaignQueued {
+  queued: number;
+  /** The last user id of a full batch (queue the next after it), or null when done. */
+  nextAfter: string | null;
+}
+
+export interface CampaignSent {
+  sent: number;
+  /** Queued, then no longer wanted at send time (consent withdrawn, objection, restriction). */
+  discarded: number;
+  more: boolean;
+}
+
+export interface CampaignResult {
+  queued: number;
+  sent: number;
+  discarded: number;
+}

@@ -7,12 +7,21 @@
 // Only activities send; the recipient address is sealed under the user's key,
 // or, for mail to someone whose account is gone (the erasure confirmation),
 // under the keyring, and then destroyed once the mail is sent.
+// A purpose may have a preparer, asked at send time inside the same transaction:
+// it completes the template's data (marketing: the campaign's text and the signed
+// unsubscribe link naming this very mail) or says the mail is no longer wanted
+// (marketing to a user who withdrew consent, objected or restricted processing
+// since it was queued), and the row is then marked discarded, never sent.
 import { randomUUID } from 'node:crypto';
 import type { Prisma, PrismaClient } from '@prisma/client';
 import type { Transporter } from 'nodemailer';
 import { ENCRYPTED_COLUMNS } from '../crypto/columns';
 import type { DataKeys } from '../crypto/data-keys';
 import { renderMail, type MailPurpose } from './templates';
+
+type MailRow = { id: string; userId: string | null; purpose: string; dedupeKey: string; data: Prisma.JsonValue };
+/** The template's data for this mail, or null when it must not be sent any more. */
+export type MailPreparer = (mail: MailRow, tx: Prisma.TransactionClient) => Promise<Record<string, string> | null>;
 
 const RECIPIENT = ENCRYPTED_COLUMNS.mailRecipient;
 const SEALED_RECIPIENT = ENCRYPTED_COLUMNS.mailSealedRecipient;
@@ -23,9 +32,11 @@ export interface MailDeps {
   /** null when no SMTP server is configured: mail waits in the outbox. */
   transport: Transporter | null;
   from: string;
+  /** Send-time preparers by purpose (see above); a purpose without one is sent with its stored data. */
+  preparers?: Partial<Record<MailPurpose, MailPreparer>>;
 }
 
-export function createMailService({ prisma, dataKeys, transport, from }: MailDeps) {
+export function createMailService({ prisma, dataKeys, transport, from, preparers = {} }: MailDeps) {
   async function recipientOf(mail: { id: string; userId: string | null; recipientCiphertext: Uint8Array | null; sealedRecipientCiphertext: Uint8Array | null }) {
     if (mail.userId !== null && mail.recipientCiphertext) return dataKeys.open(RECIPIENT, mail.id, mail.userId, mail.recipientCiphertext);
     if (mail.sealedRecipientCiphertext) return dataKeys.keyring.open(SEALED_RECIPIENT, mail.id, mail.sealedRecipientCiphertext);
@@ -64,15 +75,21 @@ export function createMailService({ prisma, dataKeys, transport, from }: MailDep
     },
 
     /** Sends one queued mail unless it was sent already. */
-    async send(outboxId: string): Promise<'sent' | 'already_sent' | 'no_smtp'> {
+    async send(outboxId: string): Promise<'sent' | 'already_sent' | 'discarded' | 'no_smtp'> {
       if (!transport) return 'no_smtp';
       return prisma.$transaction(
         async (tx) => {
-          const [row] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM mail_outbox WHERE id = ${outboxId}::uuid AND sent_at IS NULL FOR UPDATE`;
+          const [row] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM mail_outbox WHERE id = ${outboxId}::uuid AND sent_at IS NULL AND discarded_at IS NULL FOR UPDATE`;
           if (!row) return 'already_sent' as const;
           const mail = await tx.mailOutbox.update({ where: { id: outboxId }, data: { attempts: { increment: 1 } } });
+          const prepare = preparers[mail.purpose as MailPurpose];
+          const data = prepare ? await prepare(mail, tx) : (mail.data as Record<string, string>);
+          if (data === null) {
+            await tx.mailOutbox.update({ where: { id: outboxId }, data: { discardedAt: new Date() } });
+            return 'discarded' as const;
+          }
           const to = await recipientOf(mail);
-          const rendered = renderMail(mail.purpose as MailPurpose, mail.data as Record<string, string>);
+          const rendered = renderMail(mail.purpose as MailPurpose, data);
           await transport.sendMail({ from, to, messageId: `<${mail.id}@outbox.sotally>`, ...rendered });
           // An address kept only to reach someone whose account is gone is destroyed once used.
           await tx.mailOutbox.update({ where: { id: outboxId }, data: { sentAt: new Date(), sealedRecipientCiphertext: null } });
@@ -85,7 +102,7 @@ export function createMailService({ prisma, dataKeys, transport, from }: MailDep
     /** Ids of mail not sent yet, oldest first. */
     async pending(limit = 100): Promise<string[]> {
       // Mail to an account being erased waits: its key is (about to be) destroyed, and erasure deletes it.
-      const rows = await prisma.mailOutbox.findMany({ where: { sentAt: null, NOT: { user: { erasureStartedAt: { not: null } } } }, orderBy: { createdAt: 'asc' }, take: limit, select: { id: true } });
+      const rows = await prisma.mailOutbox.findMany({ where: { sentAt: null, discardedAt: null, NOT: { user: { erasureStartedAt: { not: null } } } }, orderBy: { createdAt: 'asc' }, take: limit, select: { id: true } });
       return rows.map((r) => r.id);
     },
   };

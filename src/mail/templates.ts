@@ -1,12 +1,14 @@
 // Plain-language mail, rendered from data the code chose (never from HTML a
 // user supplied): a text part and an HTML part with every value escaped.
 
-export type MailPurpose = 'security_alert' | 'erasure_confirmation' | 'erasure_at_risk';
+export type MailPurpose = 'security_alert' | 'marketing' | 'erasure_confirmation' | 'erasure_at_risk';
 
 export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
+  /** Extra headers (marketing: RFC 8058 List-Unsubscribe and List-Unsubscribe-Post). */
+  headers?: Record<string, string>;
 }
 
 export const escapeHtml = (value: string) =>
@@ -30,7 +32,8 @@ const page = (subject: string, lines: string[]): RenderedMail => ({
 const day = (iso: string | undefined) => (iso ? new Date(iso).toUTCString() : 'unknown');
 
 const RENDERERS: Record<MailPurpose, (data: Record<string, string>) => RenderedMail> = {
-  security_alert: securityAlert,
+  security_alert: renderSecurityAlert,
+  marketing: renderMarketing,
   erasure_confirmation: (data) =>
     page('Your Sotally account has been deleted', [
       'Your account and the personal data it held have been deleted, as you asked.',
@@ -67,7 +70,28 @@ export function renderMail(purpose: MailPurpose, data: Record<string, string>): 
   return render(data);
 }
 
-function securityAlert(data: Record<string, string>): RenderedMail {
+/**
+ * Marketing: the operator's subject and plain-text body (paragraphs split at blank lines,
+ * every character escaped in the HTML part: no markup passes), the reason the reader gets
+ * it, and the signed one-click unsubscribe link, also in the RFC 8058 headers.
+ */
+function renderMarketing(data: Record<string, string>): RenderedMail {
+  const url = data.unsubscribeUrl ?? '';
+  const paragraphs = (data.body ?? '').split(/\r?\n\s*\r?\n/).map((p) => p.trim()).filter(Boolean);
+  const why = 'You receive this because you agreed to news from Sotally. You can withdraw at any time in your account settings.';
+  const html =
+    '<!doctype html><html><body>' +
+    paragraphs.map((p) => `<p>${escapeHtml(p).replace(/\r?\n/g, '<br>')}</p>`).join('') +
+    `<hr><p>${escapeHtml(why)}</p><p><a href="${escapeHtml(url)}">Unsubscribe</a> with one click.</p><p>— Sotally</p></body></html>`;
+  return {
+    subject: (data.subject ?? '').replace(/[\r\n]+/g, ' '),
+    text: `${paragraphs.join('\n\n')}\n\n--\n${why}\nUnsubscribe with one click: ${url}\n\n— Sotally\n`,
+    html,
+    headers: { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  };
+}
+
+function renderSecurityAlert(data: Record<string, string>): RenderedMail {
   const alert = SECURITY_ALERTS[data.type ?? ''] ?? { subject: 'Security notice for your Sotally account', what: 'Something changed in your account.' };
   const when = data.at ? new Date(data.at).toUTCString() : '';
   const lines = [
