@@ -6,7 +6,8 @@
 import { HttpClient, signedUpClient, TEST_PASSWORD } from '../helpers/api';
 import { testPrisma, uniqueEmail } from '../helpers/env';
 import { useTestApi } from '../helpers/lifecycle';
-import { processingAllowed } from '../../src/consent/processing';
+import { eligibleWhere, processingAllowed, PROCESSING_PURPOSES } from '../../src/consent/processing';
+import { createUser } from '../helpers/accounts';
 
 const api = useTestApi();
 const prisma = testPrisma();
@@ -151,4 +152,21 @@ describe('bad input changes nothing', () => {
     expect(res.body.error.code).toBe('csrf_token_invalid');
     expect((await stored(user.id)).objectsToMarketing).toBe(false);
   });
+});
+
+it('processingAllowed and its SQL form (eligibleWhere) agree on every combination of consent, restriction and objections', async () => {
+  const flags = ['marketingConsent', 'restricted', 'objectsToAnalytics', 'objectsToCreatorSharing', 'objectsToMarketing'] as const;
+  const ids: string[] = [];
+  for (let combo = 0; combo < 2 ** flags.length; combo += 1) {
+    const id = await createUser(prisma, 'Combination');
+    await prisma.user.update({ where: { id }, data: Object.fromEntries(flags.map((flag, bit) => [flag, Boolean(combo & (1 << bit))])) });
+    ids.push(id);
+  }
+  const rows = await prisma.user.findMany({ where: { id: { in: ids } } });
+  for (const purpose of PROCESSING_PURPOSES) {
+    const selected = await prisma.user.findMany({ where: { AND: [eligibleWhere(purpose), { id: { in: ids } }] }, select: { id: true } });
+    const expected = rows.filter((row) => processingAllowed(row, purpose)).map((row) => row.id);
+    expect(selected.map((row) => row.id).sort()).toEqual(expected.sort());
+    expect(expected.length).toBeGreaterThan(0);
+  }
 });
