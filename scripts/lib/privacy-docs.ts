@@ -206,11 +206,14 @@ export const PROMISES: PolicyPromise[] = [
   // SPEC, features that are promises of the policy
   {
     promise: 'Rights: access and portability (export), rectification, erasure within 30 days, restriction, objection, withdrawal of marketing consent, requests tracked with due dates',
-    code: ['src/accounts/service.ts', 'src/privacy/requests.ts', 'src/erasure/workflows.ts', 'src/consent/service.ts'],
+    code: ['src/accounts/service.ts', 'src/privacy/requests.ts', 'src/erasure/workflows.ts', 'src/consent/service.ts', 'src/consent/unsubscribe.ts', 'src/mail/marketing.ts'],
     tests: [
       t('test/api/accounts.test.ts', 'reads and corrects the profile'),
       t('test/erasure/time-skipping.test.ts', 'everything personal is gone by day 30'),
       t('test/consent/choices.test.ts', 'restriction takes effect at once'),
+      t('test/consent/choices.test.ts', 'objections per purpose take effect at once'),
+      t('test/consent/choices.test.ts', 'each change in the history with time and source'),
+      t('test/mail/marketing.test.ts', 'the one-click POST through the HTTP API withdraws consent'),
       t('test/privacy/requests.test.ts', 'the DPO lists the overdue and at-risk requests'),
     ],
     notYet: 'the export (issue 12, in progress); every other right is kept (see the table of rights above)',
@@ -229,9 +232,12 @@ export const PROMISES: PolicyPromise[] = [
   },
   {
     promise: 'Cookies: only the essential session cookie by default; the analytics preference is stored per user and respected',
-    code: ['src/api/auth.ts', 'src/accounts/service.ts'],
-    tests: [t('test/api/accounts.test.ts', 'only essential cookies are set by default')],
-    notYet: 'the preference is stored; nothing uses analytics yet to respect it (issue 14)',
+    code: ['src/api/auth.ts', 'src/accounts/service.ts', 'src/consent/processing.ts'],
+    tests: [
+      t('test/api/accounts.test.ts', 'only essential cookies are set by default'),
+      t('test/consent/cookies.test.ts', 'no answer of any route sets a cookie other than sid and csrf_token'),
+    ],
+    notYet: 'the preference is stored and returned for the front end (GET /v1/me cookiePreferences); server-side analytics asks processingAllowed, which issue 14 will call',
   },
   {
     promise: 'Transport and storage: TLS 1.3 minimum when given a certificate (API), TLS to Temporal and Postgres when configured; sensitive fields encrypted at rest with AES-256-GCM',
@@ -307,8 +313,12 @@ export const RIGHTS_MAP: RightEntry[] = [
     right: 'Withdrawal of marketing consent (Art. 7(3)): in settings, or by the signed one-click link in every marketing mail',
     routes: ['PUT /v1/me/consents', 'GET, POST /v1/unsubscribe?token='],
     workflow: null,
-    code: ['src/consent/service.ts', 'src/consent/unsubscribe.ts'],
-    tests: [t('test/consent/choices.test.ts', 'then withdrawn and given again in settings')],
+    code: ['src/consent/service.ts', 'src/consent/unsubscribe.ts', 'src/mail/marketing.ts'],
+    tests: [
+      t('test/consent/choices.test.ts', 'then withdrawn and given again in settings'),
+      t('test/mail/marketing.test.ts', 'the one-click POST through the HTTP API withdraws consent'),
+      t('test/mail/marketing.test.ts', 'reaches only users who consent and neither objected to marketing nor restricted processing'),
+    ],
   },
   {
     right: 'Every request tracked with its due date; the DPO sees the overdue and at-risk ones',
