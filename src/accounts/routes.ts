@@ -7,6 +7,7 @@ import { pageOf, pageQuery, readPage } from '../pagination';
 import type { AccountService } from './service';
 import { apiTokenView, toPublicUser } from './views';
 import {
+  ChangePasswordBody,
   ConsentsBody,
   CookiePreferencesBody,
   CreatedToken,
@@ -23,7 +24,14 @@ import {
 export function registerAccountRoutes(
   route: RouteRegistrar,
   accounts: AccountService,
-  options: { sessionTtlMs: number; signupLimiter: RequestHandler; loginLimiter: RequestHandler; reauthLimiter: RequestHandler; emailChangeLimiter: RequestHandler },
+  options: {
+    sessionTtlMs: number;
+    signupLimiter: RequestHandler;
+    loginLimiter: RequestHandler;
+    reauthLimiter: RequestHandler;
+    passwordChangeLimiter: RequestHandler;
+    emailChangeLimiter: RequestHandler;
+  },
 ) {
   const secure = (req: Request) => req.secure;
   // Where a log-in comes from (the client IP honours TRUST_PROXY): only its coarse class is kept, as a keyed hash.
@@ -171,6 +179,28 @@ export function registerAccountRoutes(
       status: 200,
       body: toPublicUser(await accounts.updateProfile(principal.userId, body)),
     }),
+  });
+
+  route({
+    method: 'put',
+    path: '/v1/me/password',
+    operationId: 'changePassword',
+    summary: 'Change your password; every other session is signed out and an alert is mailed',
+    description:
+      'Needs the current password (401 `invalid_credentials` when it is wrong: nothing changes). The new one is 10 to 200 characters. ' +
+      'On success every other session of the account is signed out (the calling one stays signed in), and a "password changed" alert ' +
+      'is mailed to the account\'s address. Personal API tokens keep working: list and revoke them with `/v1/auth/tokens`.',
+    tags: ['accounts'],
+    access: 'user',
+    body: ChangePasswordBody,
+    responses: { 204: null },
+    // Per user, as for reauth: a stolen session guessing the current password is bounded whatever its IP.
+    rateLimit: options.passwordChangeLimiter,
+    errors: ['invalid_credentials'],
+    handler: async ({ principal, body }) => {
+      await accounts.changePassword(principal, body.currentPassword, body.newPassword);
+      return { status: 204 };
+    },
   });
 
   route({

@@ -11,11 +11,14 @@ const avatarUrl = z
   .regex(new RegExp(HTTPS_URL, 'u'), 'avatarUrl must be an https:// URL')
   .openapi({ format: 'uri', pattern: HTTPS_URL });
 
+/** A new password: 10 to 200 characters (sign-up and password change). */
+const newPassword = text({ min: 10, max: 200 });
+
 export const SignupBody = z
   .object({
     name,
     email,
-    password: text({ min: 10, max: 200 }),
+    password: newPassword,
     avatarUrl: avatarUrl.optional(),
     marketingConsent: z.boolean().optional(),
   })
@@ -26,6 +29,11 @@ export const ReauthBody = z
   .object({ password: text({ min: 1, max: 200 }) })
   .strict()
   .openapi('ReauthRequest', { example: { password: 'correct horse battery staple' } });
+
+export const ChangePasswordBody = z
+  .object({ currentPassword: text({ min: 1, max: 200 }), newPassword })
+  .strict()
+  .openapi('ChangePasswordRequest', { example: { currentPassword: 'correct horse battery staple', newPassword: 'a new and longer passphrase' } });
 
 export const LoginBody = z.object({ email, password: text({ min: 1, max: 200 }) }).strict().openapi('LoginRequest', { example: { email: 'ada@example.com', password: 'correct horse battery staple' } });
 

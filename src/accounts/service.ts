@@ -89,6 +89,29 @@ export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, m
       return { provenUntil: new Date(now.getTime() + settings.reauthTtlMs) };
     },
 
+    /**
+     * Changes the password when `currentPassword` is right (else `invalid_credentials`, nothing
+     * changed). Together with the new hash: every other session of the account is signed out (the
+     * caller's stays), and a `password_changed` security event is recorded for the alert mail.
+     * API tokens stay valid: they are credentials the user made for scripts, listed and revoked
+     * on their own (the alert says so).
+     */
+    async changePassword(caller: { userId: string; sessionId?: string }, currentPassword: string, newPassword: string) {
+      const user = await prisma.user.findUnique({ where: { id: caller.userId }, select: { passwordHash: true } });
+      if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) throw new DomainError('invalid_credentials', 'the current password is wrong');
+      const passwordHash = await hashPassword(newPassword, settings.passwordCostLog2);
+      await prisma.$transaction(async (tx) => {
+        // The hash it was checked against: a concurrent change in between makes this one fail, not overwrite it.
+        const { count } = await tx.user.updateMany({ where: { id: caller.userId, passwordHash: user.passwordHash }, data: { passwordHash } });
+        if (count === 0) throw new DomainError('invalid_credentials', 'the password changed meanwhile');
+        await tx.session.updateMany({
+          where: { userId: caller.userId, revokedAt: null, ...(caller.sessionId ? { id: { not: caller.sessionId } } : {}) },
+          data: { revokedAt: new Date() },
+        });
+        await recordSecurityEvent(tx, caller.userId, 'password_changed');
+      });
+    },
+
     async logout(sessionId: string) {
       await prisma.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: new Date() } });
     },

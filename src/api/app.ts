@@ -106,6 +106,7 @@ export function createApp(deps: ApiDeps): Express {
     loginLimiter: limits.perIp('login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     // Per user: a stolen session guessing the password is bounded whatever its IP.
     reauthLimiter: limits.perUser('reauth', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
+    passwordChangeLimiter: limits.perUser('password-change', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     emailChangeLimiter: limits.perUser(
       'email-change',
       config.EMAIL_CHANGE_RATE_LIMIT_MAX,
