@@ -19,7 +19,7 @@ import { clawBackCreditsWorkflow, purchaseCreditsWorkflow, releaseExpiredReserva
 import { runToolWorkflow } from '../src/executions/workflows';
 import { executionRetentionWorkflow, sweepExpiredExecutionsWorkflow } from '../src/retention/workflows';
 import { cleanUpSecurityDataWorkflow } from '../src/security-data/workflows';
-import { sendMarketingCampaignWorkflow, sendSecurityAlertsWorkflow } from '../src/mail/workflows';
+import { deliverMailWorkflow, sendMarketingCampaignWorkflow, sendSecurityAlertsWorkflow } from '../src/mail/workflows';
 import { erasureWorkflow } from '../src/erasure/workflows';
 import { admissionUpdate } from '../src/executions/contract';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
@@ -67,7 +67,7 @@ const standIns: Activities = {
     return 3;
   },
   async cleanUpSecurityData() {
-    return { sessions: 4, apiTokens: 1, securityEvents: 2, rateLimitKeys: 30, loginContexts: 1 };
+    return { sessions: 4, apiTokens: 1, securityEvents: 2, rateLimitKeys: 30, loginContexts: 1, reauthCodes: 0 };
   },
   async sendSecurityAlerts() {
     return { queued: 2, sent: 2 };
@@ -99,6 +99,9 @@ const standIns: Activities = {
     return marketingSends % 2 === 1 ? { sent: 199, discarded: 1, more: true } : { sent: 3, discarded: 0, more: false };
   },
   async finishMarketingCampaign() {},
+  async deliverMail() {
+    return 'sent';
+  },
 };
 
 async function main() {
@@ -152,6 +155,7 @@ async function main() {
         { requestId: 'request-recorded', graceMs: 300, warnAfterMs: 3_600_000 },
       ]),
       simple('sendMarketingCampaignWorkflow', sendMarketingCampaignWorkflow, ['00000000-0000-4000-8000-00000000ca01']),
+      simple('deliverMailWorkflow', deliverMailWorkflow, ['00000000-0000-4000-8000-000000000001']),
       toolRun('runToolWorkflow-succeeded', false),
       toolRun('runToolWorkflow-model-rejected', true),
       toolRun('runToolWorkflow-refused', false, true),

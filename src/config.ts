@@ -141,6 +141,10 @@ const envSchema = z.object({
   SESSION_TTL: durationSchema.default('30d'),
   /** How long a fresh proof of the account (POST /v1/auth/reauth) lets a session or token export or erase. */
   REAUTH_TTL: durationSchema.default('10m'),
+  /** How long a mailed re-authentication code (POST /v1/auth/reauth/code) can be used. */
+  REAUTH_CODE_TTL: durationSchema.default('10m'),
+  /** Re-authentication codes mailed per user per AUTH_RATE_LIMIT_WINDOW. */
+  REAUTH_CODE_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(5),
 
   /** Privacy requests are due this long after they are made (Art. 12(3): one month). */
   PRIVACY_REQUEST_DEADLINE: durationSchema.default('30d'),

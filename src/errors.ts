@@ -57,6 +57,8 @@ export const ERROR_CATALOG = {
 
   // Privacy rights
   reauthentication_required: 'confirm it is you first: POST /v1/auth/reauth, then retry within 10 minutes',
+  reauth_code_invalid: 'the code is not the one we mailed (details.attemptsLeft: tries left before it is void)',
+  reauth_code_expired: 'no valid code: it expired, was used, or was voided after 5 wrong tries; request a new one (POST /v1/auth/reauth/code)',
   export_not_ready: 'the export is still being prepared',
   export_expired: 'the export link has expired and the file is deleted: request a new export',
   erasure_in_progress: 'the grace period is over: the erasure has started and can no longer be cancelled',

@@ -68,6 +68,7 @@ const SECURITY_DATA_CLEANUP_COLUMNS = {
   security_events: 'securityEventsDeleted',
   rate_limit_keys: 'rateLimitKeysDeleted',
   login_contexts: 'loginContextsDeleted',
+  reauth_codes: 'reauthCodesDeleted',
 } as const;
 
 /**
@@ -79,7 +80,7 @@ export function securityDataCleanupMetrics(registry: Registry, prisma: PrismaCli
   const lastRun = () => prisma.securityDataCleanup.findFirst({ orderBy: { ranAt: 'desc' } });
   new Gauge({
     name: 'sotally_security_data_cleanup_last_deleted',
-    help: 'Rows past their retention deleted by the last security-data cleanup, by kind (sessions, api_tokens, security_events, rate_limit_keys, login_contexts)',
+    help: 'Rows past their retention deleted by the last security-data cleanup, by kind (sessions, api_tokens, security_events, rate_limit_keys, login_contexts, reauth_codes)',
     labelNames: ['kind'] as const,
     registers: [registry],
     async collect() {

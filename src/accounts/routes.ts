@@ -5,6 +5,7 @@ import { clearSessionCookies, setSessionCookies } from '../api/auth';
 import { csrfTokenFor } from './credentials';
 import { pageOf, pageQuery, readPage } from '../pagination';
 import type { AccountService } from './service';
+import type { StartMailDelivery } from '../mail/delivery';
 import { apiTokenView, toPublicUser } from './views';
 import {
   ChangePasswordBody,
@@ -14,6 +15,7 @@ import {
   CreateTokenBody,
   LoginBody,
   ReauthBody,
+  ReauthCodeSent,
   SignupBody,
   TokenSummary,
   UpdateMeBody,
@@ -30,6 +32,9 @@ export function registerAccountRoutes(
     loginLimiter: RequestHandler;
     reauthLimiter: RequestHandler;
     passwordChangeLimiter: RequestHandler;
+    reauthCodeLimiter: RequestHandler;
+    /** Sends a committed outbox row now (a workflow per mail); the schedule is the safety net. */
+    deliverMail: StartMailDelivery;
     emailChangeLimiter: RequestHandler;
   },
 ) {
@@ -94,19 +99,41 @@ export function registerAccountRoutes(
     method: 'post',
     path: '/v1/auth/reauth',
     operationId: 'reauthenticate',
-    summary: 'Prove it is you again (password): exporting or erasing the account needs this within 10 minutes',
+    summary: 'Prove it is you again (password or mailed code): exporting or erasing the account needs this within 10 minutes',
     description:
+      'Send exactly one of `password` or `code` (the 6 digits mailed by `POST /v1/auth/reauth/code`). ' +
       'Marks the calling session or API token as freshly proven for REAUTH_TTL (10 minutes by default). ' +
+      'A code works once, for 10 minutes (REAUTH_CODE_TTL); a wrong one answers `reauth_code_invalid` with `details.attemptsLeft`, ' +
+      'and the 5th wrong try voids it; an expired, used or voided code answers `reauth_code_expired`. Nothing is proven by a refused attempt. ' +
       '`POST /v1/privacy/exports` and `POST /v1/privacy/erasure` need it, so a stolen session cookie or token alone can neither take the data nor destroy the account.',
     tags: ['accounts'],
     access: 'user',
     body: ReauthBody,
     responses: { 204: null },
     rateLimit: options.reauthLimiter,
-    errors: ['invalid_credentials'],
+    errors: ['invalid_credentials', 'reauth_code_invalid', 'reauth_code_expired'],
     handler: async ({ principal, body }) => {
-      await accounts.reauthenticate(principal, body.password);
+      await accounts.reauthenticate(principal, body);
       return { status: 204 };
+    },
+  });
+
+  route({
+    method: 'post',
+    path: '/v1/auth/reauth/code',
+    operationId: 'requestReauthCode',
+    summary: 'Mail a 6-digit code to your address that proves it is you (POST /v1/auth/reauth {code})',
+    description:
+      'Mails a new code to the account\'s address at once; it works once, for 10 minutes (REAUTH_CODE_TTL), and replaces any earlier code. ' +
+      'For a user who signed in without a password at hand (or prefers not to type it).',
+    tags: ['accounts'],
+    access: 'user',
+    responses: { 202: { schema: ReauthCodeSent, description: 'The code is on its way to the account\'s address' } },
+    rateLimit: options.reauthCodeLimiter,
+    handler: async ({ principal }) => {
+      const { outboxId, expiresAt } = await accounts.requestReauthCode(principal.userId);
+      await options.deliverMail(outboxId); // after the commit: the row is there for the worker to read
+      return { status: 202, body: { expiresAt } };
     },
   });
 

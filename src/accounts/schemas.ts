@@ -25,10 +25,17 @@ export const SignupBody = z
   .strict()
   .openapi('SignupRequest', { example: { name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery staple' } });
 
+/** The proof: the password, or the 6-digit code mailed by POST /v1/auth/reauth/code (exactly one of them). */
 export const ReauthBody = z
-  .object({ password: text({ min: 1, max: 200 }) })
-  .strict()
+  .union([
+    z.object({ password: text({ min: 1, max: 200 }) }).strict(),
+    z.object({ code: z.string().regex(/^[0-9]{6}$/, 'the 6 digits of the mailed code').openapi({ example: '042917' }) }).strict(),
+  ])
   .openapi('ReauthRequest', { example: { password: 'correct horse battery staple' } });
+
+export const ReauthCodeSent = z
+  .object({ expiresAt: timestamp().openapi({ description: 'the code works until then, once' }) })
+  .openapi('ReauthCodeSent');
 
 export const ChangePasswordBody = z
   .object({ currentPassword: text({ min: 1, max: 200 }), newPassword })

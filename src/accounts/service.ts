@@ -1,12 +1,12 @@
 // Accounts: sign-up, log-in, sessions, personal API tokens, profile.
 // The profile (name, email, avatar) is encrypted at rest under the user's own
 // data key; accounts are found by email through the blind index (./profile).
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomInt, randomUUID } from 'node:crypto';
 import { newestFirst } from '../pagination';
 import { Prisma, type PrismaClient, type User } from '@prisma/client';
 import { DomainError, notFound } from '../errors';
 import type { DataKeys } from '../crypto/data-keys';
-import { API_TOKEN_PREFIX, decoyPasswordHash, deriveKey, hashPassword, newSecretToken, sha256, verifyPassword } from './credentials';
+import { API_TOKEN_PREFIX, decoyPasswordHash, deriveKey, hashPassword, newSecretToken, safeEqual, sha256, verifyPassword } from './credentials';
 import { recordLoginContext, type LoginClient } from './login-context';
 import { createProfiles, type ProfileFields } from './profile';
 import { recordSecurityEvent } from './security-events';
@@ -18,6 +18,8 @@ export interface AccountSettings {
   passwordCostLog2: number;
   /** How long a fresh proof (reauthenticate) lasts. */
   reauthTtlMs: number;
+  /** How long a mailed re-authentication code works (default 10 minutes). */
+  reauthCodeTtlMs?: number;
   sessionTtlMs: number;
   emailIndexKey: Buffer;
   /**
@@ -27,10 +29,19 @@ export interface AccountSettings {
   hmacSecret: string;
 }
 
+/** Wrong tries a mailed code allows: the last one voids it. */
+export const REAUTH_CODE_MAX_ATTEMPTS = 5;
+
+/** How a caller proves the account again: the password, or the code mailed to the account's address. */
+export type ReauthProof = { password: string } | { code: string };
+
 export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, mail: MailService, settings: AccountSettings) {
   const profiles = createProfiles(prisma, dataKeys, settings.emailIndexKey);
   const emailTaken = () => new DomainError('email_taken', 'an account with this email already exists');
   const loginContextKey = deriveKey(settings.hmacSecret, 'login-context');
+  const reauthCodeKey = deriveKey(settings.hmacSecret, 'reauth-code');
+  // Bound to the code's row: the same 6 digits of two codes hash apart.
+  const codeHmac = (codeId: string, code: string) => createHmac('sha256', reauthCodeKey).update(`${codeId}:${code}`).digest('hex');
 
   async function startSession(userId: string) {
     const token = newSecretToken();
@@ -80,13 +91,58 @@ export function createAccountService(prisma: PrismaClient, dataKeys: DataKeys, m
      * Fresh proof of the account ("sudo mode"): the password again marks this session or token as
      * proven, which exporting the account's data or erasing it needs (see `freshProof` on routes).
      */
-    async reauthenticate(caller: { userId: string; sessionId?: string; tokenId?: string }, password: string) {
-      const user = await prisma.user.findUnique({ where: { id: caller.userId }, select: { passwordHash: true } });
-      if (!user || !(await verifyPassword(password, user.passwordHash))) throw new DomainError('invalid_credentials', 'the password is wrong');
+    async reauthenticate(caller: { userId: string; sessionId?: string; tokenId?: string }, proof: ReauthProof) {
       const now = new Date();
-      if (caller.sessionId) await prisma.session.update({ where: { id: caller.sessionId }, data: { provenAt: now } });
-      else if (caller.tokenId) await prisma.apiToken.update({ where: { id: caller.tokenId }, data: { provenAt: now } });
+      const markProven = async (db: Prisma.TransactionClient | PrismaClient) => {
+        if (caller.sessionId) await db.session.update({ where: { id: caller.sessionId }, data: { provenAt: now } });
+        else if (caller.tokenId) await db.apiToken.update({ where: { id: caller.tokenId }, data: { provenAt: now } });
+      };
+      if ('code' in proof) {
+        const outcome = await prisma.$transaction(async (tx) => {
+          const [pending] = await tx.$queryRaw<{ id: string; code_hmac: string; failed_attempts: number }[]>`
+            SELECT id::text, code_hmac, failed_attempts FROM reauth_codes WHERE user_id = ${caller.userId}::uuid AND expires_at > now() FOR UPDATE`;
+          if (!pending) return { proven: false as const, attemptsLeft: 0, expired: true };
+          if (safeEqual(pending.code_hmac, codeHmac(pending.id, proof.code))) {
+            await tx.reauthCode.delete({ where: { userId: caller.userId } }); // single use
+            await markProven(tx);
+            return { proven: true as const };
+          }
+          const attemptsLeft = REAUTH_CODE_MAX_ATTEMPTS - pending.failed_attempts - 1;
+          if (attemptsLeft <= 0) await tx.reauthCode.delete({ where: { userId: caller.userId } }); // void
+          else await tx.reauthCode.update({ where: { userId: caller.userId }, data: { failedAttempts: { increment: 1 } } });
+          return { proven: false as const, attemptsLeft, expired: false };
+        });
+        if (!outcome.proven) {
+          if (outcome.expired) throw new DomainError('reauth_code_expired');
+          throw new DomainError('reauth_code_invalid', 'the code is wrong', { attemptsLeft: outcome.attemptsLeft });
+        }
+      } else {
+        const user = await prisma.user.findUnique({ where: { id: caller.userId }, select: { passwordHash: true } });
+        if (!user || !(await verifyPassword(proof.password, user.passwordHash))) throw new DomainError('invalid_credentials', 'the password is wrong');
+        await markProven(prisma);
+      }
       return { provenUntil: new Date(now.getTime() + settings.reauthTtlMs) };
+    },
+
+    /**
+     * A new 6-digit code that proves the account again (`reauthenticate({ code })`), queued to
+     * the account's address in the transaction that stores its keyed hash; it replaces any earlier
+     * code. Returns the outbox row to deliver once committed, and when the code expires.
+     */
+    async requestReauthCode(userId: string) {
+      const account = await getUser(userId);
+      const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
+      const id = randomUUID();
+      const expiresAt = new Date(Date.now() + (settings.reauthCodeTtlMs ?? 600_000));
+      const stored = { id, codeHmac: codeHmac(id, code), expiresAt, failedAttempts: 0, createdAt: new Date() };
+      const outboxId = await prisma.$transaction(async (tx) => {
+        await tx.reauthCode.upsert({ where: { userId }, create: { userId, ...stored }, update: stored });
+        return mail.enqueue(
+          { userId, purpose: 'reauth_code', dedupeKey: id, recipient: account.email, data: { expiresAt: expiresAt.toISOString() }, secret: code },
+          tx,
+        );
+      });
+      return { outboxId, expiresAt };
     },
 
     /**

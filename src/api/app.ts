@@ -26,6 +26,7 @@ import { unsubscribeKey, UNSUBSCRIBE_PATH } from '../consent/unsubscribe-token';
 import { registerConsentRoutes } from '../consent/routes';
 import { createDataKeys } from '../crypto/data-keys';
 import { createMailService } from '../mail/service';
+import { mailDelivery } from '../mail/delivery';
 import { registerAccountRoutes } from '../accounts/routes';
 import { createToolService } from '../tools/service';
 import { registerToolRoutes } from '../tools/routes';
@@ -100,13 +101,15 @@ export function createApp(deps: ApiDeps): Express {
   const sessionTtlMs = config.SESSION_TTL;
   const dataKeys = createDataKeys(prisma, deps.keyring, config);
   const emailIndexKey = parseEmailIndexKey(config.EMAIL_INDEX_KEY);
-  registerAccountRoutes(route, createAccountService(prisma, dataKeys, createMailService({ prisma, dataKeys, transport: null, from: config.MAIL_FROM }), { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs, reauthTtlMs: config.REAUTH_TTL, emailIndexKey, hmacSecret: config.RATE_LIMIT_KEY_SECRET }), {
+  registerAccountRoutes(route, createAccountService(prisma, dataKeys, createMailService({ prisma, dataKeys, transport: null, from: config.MAIL_FROM }), { passwordCostLog2: config.PASSWORD_COST_LOG2, sessionTtlMs, reauthTtlMs: config.REAUTH_TTL, reauthCodeTtlMs: config.REAUTH_CODE_TTL, emailIndexKey, hmacSecret: config.RATE_LIMIT_KEY_SECRET }), {
     sessionTtlMs,
     signupLimiter: limits.perIp('signup', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     loginLimiter: limits.perIp('login', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     // Per user: a stolen session guessing the password is bounded whatever its IP.
     reauthLimiter: limits.perUser('reauth', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
     passwordChangeLimiter: limits.perUser('password-change', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
+    reauthCodeLimiter: limits.perUser('reauth-code', config.REAUTH_CODE_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
+    deliverMail: mailDelivery(deps.temporal, config.TEMPORAL_TASK_QUEUE, logger),
     emailChangeLimiter: limits.perUser(
       'email-change',
       config.EMAIL_CHANGE_RATE_LIMIT_MAX,

@@ -29,6 +29,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   unauthenticated: 401,
   invalid_token: 401,
   invalid_credentials: 401,
+  reauth_code_invalid: 401,
+  reauth_code_expired: 401,
   insufficient_credits: 402,
   account_under_review: 402,
   forbidden: 403,

@@ -50,6 +50,8 @@ export const ENCRYPTED_COLUMNS = {
   mailSealedRecipient: { ...column('mail_outbox', 'sealed_recipient_ciphertext', 'mail_outbox.sealed_recipient', 'user_id'), keyedBy: 'keyring' },
   /** The address an erasure's confirmation goes to, captured at request time under the keyring (the user's key is destroyed first). */
   erasureRecipient: { ...column('erasure_requests', 'recipient_ciphertext', 'erasure_requests.recipient', 'user_id', 'request_id'), keyedBy: 'keyring' },
+  /** A one-time secret a queued mail carries (a re-authentication code), until the mail is sent. */
+  mailSecret: column('mail_outbox', 'secret_ciphertext', 'mail_outbox.secret', 'user_id'),
   /** Each user's data key, wrapped (sealed) under the keyring's current key; rotation re-wraps it. */
   userDataKey: { ...column('user_keys', 'wrapped_key', 'user_keys.data_key', 'user_id', 'user_id'), keyedBy: 'keyring' },
 } as const satisfies Record<string, EncryptedColumn>;

@@ -1,3 +1,4 @@
+import { heartbeat } from '@temporalio/activity';
 import type { PrismaClient } from '@prisma/client';
 import type { Config } from '../config';
 import type { DataKeys } from '../crypto/data-keys';
@@ -9,7 +10,9 @@ import { createMailService } from './service';
 import { sendSecurityAlerts } from './security-alerts';
 import { createMarketing, marketingPreparer } from './marketing';
 import { createTransport } from './transport';
-import { MARKETING_BATCH_SIZE, type CampaignQueued, type CampaignSent, type SecurityAlertsSent } from './contract';
+import { MARKETING_BATCH_SIZE, type CampaignQueued, type CampaignSent, type MailDelivery, type SecurityAlertsSent } from './contract';
+
+const HEARTBEAT_EVERY_MS = 2_000;
 
 export function createMailActivities({ prisma, config, logger, dataKeys }: { prisma: PrismaClient; config: Config; logger: Logger; dataKeys: DataKeys }) {
   const emailIndexKey = parseEmailIndexKey(config.EMAIL_INDEX_KEY);
@@ -44,6 +47,18 @@ export function createMailActivities({ prisma, config, logger, dataKeys }: { pri
     async finishMarketingCampaign(campaignId: string, totals: { queued: number; sent: number }): Promise<void> {
       await marketing.finish(campaignId, totals);
       logger.info({ campaignId, ...totals }, 'marketing campaign finished');
+    },
+
+    /** Sends one queued mail (deliverMailWorkflow), heartbeating while SMTP talks. */
+    async deliverMail(outboxId: string): Promise<MailDelivery> {
+      const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
+      try {
+        const result = await mail.send(outboxId);
+        if (result === 'no_smtp') logger.warn('SMTP_URL is not set: the mail waits in the outbox');
+        return result;
+      } finally {
+        clearInterval(beat);
+      }
     },
   };
 }

@@ -1,7 +1,14 @@
 // The mail feature's Temporal contract: the schedule that sends queued
-// security alerts. Pure TypeScript: bundled into workflow code.
+// security alerts, and the workflow that sends one queued mail at once.
+// Pure TypeScript: bundled into workflow code.
 
 export const SEND_SECURITY_ALERTS_SCHEDULE_ID = 'send-security-alerts';
+
+/** The id of the workflow that delivers one outbox row: one per row, so starting it twice starts it once. */
+export const mailDeliveryWorkflowId = (outboxId: string) => `mail-${outboxId}`;
+
+/** What sending one outbox row did (`no_smtp`: SMTP_URL is unset, the mail waits in the outbox). */
+export type MailDelivery = 'sent' | 'already_sent' | 'discarded' | 'no_smtp';
 
 export interface SecurityAlertsSent {
   /** Security events turned into queued mail by this run. */

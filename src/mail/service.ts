@@ -12,6 +12,16 @@
 // unsubscribe link naming this very mail) or says the mail is no longer wanted
 // (marketing to a user who withdrew consent, objected or restricted processing
 // since it was queued), and the row is then marked discarded, never sent.
+// and so is a one-time secret a mail carries (a re-authentication code), which
+// is destroyed in the transaction that marks the mail sent.
+//
+// The one window: SMTP answered 250 (the server took the message) and the
+// worker died, or the database failed, before the commit. The lock is then
+// released with the row still unsent, and a retry sends the message again,
+// under the same Message-ID `<id@outbox.sotally>`, so a receiving server or
+// client that deduplicates by Message-ID drops the copy. Everywhere else (a
+// crash before the 250, a timeout, a retried or racing activity) the mail goes
+// exactly once (test/mail/worker-crash.test.ts kills the worker mid-send).
 import { randomUUID } from 'node:crypto';
 import type { Prisma, PrismaClient } from '@prisma/client';
 import type { Transporter } from 'nodemailer';
@@ -25,6 +35,7 @@ export type MailPreparer = (mail: MailRow, tx: Prisma.TransactionClient) => Prom
 
 const RECIPIENT = ENCRYPTED_COLUMNS.mailRecipient;
 const SEALED_RECIPIENT = ENCRYPTED_COLUMNS.mailSealedRecipient;
+const SECRET = ENCRYPTED_COLUMNS.mailSecret;
 
 export interface MailDeps {
   prisma: PrismaClient;
@@ -46,7 +57,7 @@ export function createMailService({ prisma, dataKeys, transport, from, preparers
   return {
     /** Queues a mail once per (purpose, user, dedupe key), in `db`'s transaction when given; returns the outbox row's id. */
     async enqueue(
-      mail: { userId: string; purpose: MailPurpose; dedupeKey: string; recipient: string; data: Record<string, string> },
+      mail: { userId: string; purpose: MailPurpose; dedupeKey: string; recipient: string; data: Record<string, string>; secret?: string },
       db: PrismaClient | Prisma.TransactionClient = prisma,
     ): Promise<string> {
       const key = { purpose: mail.purpose, userId: mail.userId, dedupeKey: mail.dedupeKey };
@@ -54,7 +65,8 @@ export function createMailService({ prisma, dataKeys, transport, from, preparers
       if (existing) return existing.id;
       const id = randomUUID();
       const recipientCiphertext = await dataKeys.seal(RECIPIENT, id, mail.userId, mail.recipient);
-      await db.mailOutbox.createMany({ data: [{ id, ...key, recipientCiphertext, data: mail.data as Prisma.InputJsonValue }], skipDuplicates: true });
+      const secretCiphertext = mail.secret === undefined ? null : await dataKeys.seal(SECRET, id, mail.userId, mail.secret);
+      await db.mailOutbox.createMany({ data: [{ id, ...key, recipientCiphertext, secretCiphertext, data: mail.data as Prisma.InputJsonValue }], skipDuplicates: true });
       return (await db.mailOutbox.findUniqueOrThrow({ where: { purpose_userId_dedupeKey: key }, select: { id: true } })).id;
     },
 
@@ -89,10 +101,11 @@ export function createMailService({ prisma, dataKeys, transport, from, preparers
             return 'discarded' as const;
           }
           const to = await recipientOf(mail);
-          const rendered = renderMail(mail.purpose as MailPurpose, data);
+          const secret = mail.secretCiphertext && mail.userId ? await dataKeys.open(SECRET, mail.id, mail.userId, mail.secretCiphertext) : undefined;
+          const rendered = renderMail(mail.purpose as MailPurpose, data, secret);
           await transport.sendMail({ from, to, messageId: `<${mail.id}@outbox.sotally>`, ...rendered });
           // An address kept only to reach someone whose account is gone is destroyed once used.
-          await tx.mailOutbox.update({ where: { id: outboxId }, data: { sentAt: new Date(), sealedRecipientCiphertext: null } });
+          await tx.mailOutbox.update({ where: { id: outboxId }, data: { sentAt: new Date(), sealedRecipientCiphertext: null, secretCiphertext: null } });
           return 'sent' as const;
         },
         { timeout: 60_000 },

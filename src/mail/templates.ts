@@ -1,7 +1,7 @@
 // Plain-language mail, rendered from data the code chose (never from HTML a
 // user supplied): a text part and an HTML part with every value escaped.
 
-export type MailPurpose = 'security_alert' | 'marketing' | 'erasure_confirmation' | 'erasure_at_risk';
+export type MailPurpose = 'security_alert' | 'marketing' | 'reauth_code' | 'erasure_confirmation' | 'erasure_at_risk';
 
 export interface RenderedMail {
   subject: string;
@@ -31,8 +31,9 @@ const page = (subject: string, lines: string[]): RenderedMail => ({
 
 const day = (iso: string | undefined) => (iso ? new Date(iso).toUTCString() : 'unknown');
 
-const RENDERERS: Record<MailPurpose, (data: Record<string, string>) => RenderedMail> = {
+const RENDERERS: Record<MailPurpose, (data: Record<string, string>, secret?: string) => RenderedMail> = {
   security_alert: renderSecurityAlert,
+  reauth_code: (data, secret) => reauthCodeMail(data, secret),
   marketing: renderMarketing,
   erasure_confirmation: (data) =>
     page('Your Sotally account has been deleted', [
@@ -64,10 +65,10 @@ function newLoginLines(data: Record<string, string>): string[] {
 }
 
 /** The mail for a purpose and its data (data comes from our own records). */
-export function renderMail(purpose: MailPurpose, data: Record<string, string>): RenderedMail {
+export function renderMail(purpose: MailPurpose, data: Record<string, string>, secret?: string): RenderedMail {
   const render = RENDERERS[purpose];
   if (!render) throw new Error(`no template for mail purpose ${purpose}`);
-  return render(data);
+  return render(data, secret);
 }
 
 /**
@@ -89,6 +90,19 @@ function renderMarketing(data: Record<string, string>): RenderedMail {
     html,
     headers: { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
   };
+}
+
+/** The code that proves the account again (`secret`), and until when it works. */
+function reauthCodeMail(data: Record<string, string>, secret: string | undefined): RenderedMail {
+  if (!secret) throw new Error('a re-authentication code mail without its code');
+  const until = data.expiresAt ? new Date(data.expiresAt).toUTCString() : '';
+  const lines = [
+    `Your Sotally confirmation code is ${secret}`,
+    `Enter it where you were asked to confirm it is you${until ? `, before ${until}` : ''} (10 minutes after you asked). It works once.`,
+    'It lets whoever holds it export your data or delete your account from a signed-in session: never give it to anyone. Sotally never asks for it by phone or chat.',
+    'If you did not ask for a code, someone may be signed in to your account: change your password now (that signs out every other session).',
+  ];
+  return page('Your Sotally confirmation code', lines);
 }
 
 function renderSecurityAlert(data: Record<string, string>): RenderedMail {

@@ -1,9 +1,13 @@
-// Security alerts: run by a Temporal Schedule (every minute by default), it
-// turns new security events into queued mail and sends what is queued
-// (src/mail/security-alerts.ts). Mail leaves only from this activity.
+// Mail leaves only from these activities.
+// - Security alerts: run by a Temporal Schedule (every minute by default), it
+//   turns new security events into queued mail and sends what is queued
+//   (src/mail/security-alerts.ts). It is also the safety net of the next one.
+// - One mail now (a re-authentication code the user is waiting for): the API
+//   starts `deliverMailWorkflow(outboxId)` once the outbox row is committed
+//   (workflow id `mail-<outbox id>`); its one activity sends that row.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CampaignQueued, CampaignResult, SecurityAlertsSent } from './contract';
+import type { CampaignQueued, CampaignResult, MailDelivery, SecurityAlertsSent } from './contract';
 
 const { sendSecurityAlerts } = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
@@ -40,4 +44,17 @@ export async function sendMarketingCampaignWorkflow(campaignId: string): Promise
   }
   await marketingActivities.finishMarketingCampaign(campaignId, { queued: result.queued, sent: result.sent });
   return result;
+}
+
+const { deliverMail } = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  // The activity heartbeats while SMTP talks: a worker that dies mid-send is noticed within
+  // seconds and the mail is sent again from another (the row lock and sent mark keep it once).
+  heartbeatTimeout: '10s',
+  retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10 }, // then the schedule picks it up
+});
+
+/** Sends one queued mail now; the argument is the outbox row's id, nothing personal. */
+export async function deliverMailWorkflow(outboxId: string): Promise<MailDelivery> {
+  return deliverMail(outboxId);
 }

@@ -201,6 +201,11 @@ export const PERSONAL_DATA = {
         export: exclude('only for mail to someone with no account (the erasure confirmation): never a user\'s row'),
       },
       data: {},
+      secret_ciphertext: {
+        encrypted: ENCRYPTED_COLUMNS.mailSecret,
+        retention: timed('sent_at', 'until the mail is sent: set to NULL in the same transaction'),
+        export: exclude('a one-time code, destroyed once mailed and useless after 10 minutes'),
+      },
       created_at: {},
       sent_at: {},
       discarded_at: {},
@@ -507,6 +512,17 @@ export const PERSONAL_DATA = {
       created_at: {},
       notified_at: {},
     },
+  },
+
+  reauth_codes: {
+    holds: 'the pending mailed re-authentication code of an account: only an HMAC-SHA256 of the code under a server key, its expiry and the wrong tries so far',
+    owner: { column: 'user_id' },
+    category: 'security',
+    basis: contract('proving the account again before an export or an erasure, as the policy promises'),
+    retention: timed('expires_at', 'deleted when used or after 5 wrong tries; at its expiry (REAUTH_CODE_TTL, 10 minutes) by the next cleanup run'),
+    export: exclude('a keyed hash of a one-time code that lives minutes: nothing of the user\'s'),
+    erasure: del,
+    columns: { user_id: {}, id: {}, code_hmac: {}, failed_attempts: {}, created_at: {}, expires_at: {} },
   },
 
   login_contexts: {

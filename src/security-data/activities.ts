@@ -28,6 +28,7 @@ export function createSecurityDataActivities({ prisma, config, logger }: { prism
           securityEventsDeleted: deleted.securityEvents,
           rateLimitKeysDeleted: deleted.rateLimitKeys,
           loginContextsDeleted: deleted.loginContexts,
+          reauthCodesDeleted: deleted.reauthCodes,
           durationMs,
         },
       });

@@ -15,4 +15,6 @@ export interface SecurityDataDeleted {
   rateLimitKeys: number;
   /** Log-in contexts (keyed hashes of device and network class) last seen LOGIN_CONTEXT_RETENTION ago or longer. */
   loginContexts: number;
+  /** Re-authentication codes past their expiry (used ones are deleted at use). */
+  reauthCodes: number;
 }

@@ -12,7 +12,8 @@
 //   window either way),
 // - a log-in context (src/accounts/login-context.ts) LOGIN_CONTEXT_RETENTION (12
 //   months) after the account last signed in from it: a log-in from it after that
-//   counts as new again, and is alerted.
+//   counts as new again, and is alerted,
+// - a mailed re-authentication code at its expiry (a used one is deleted at use).
 // Every comparison uses the database's clock. Each kind is deleted in batches of
 // at most `batchSize` rows, one short statement each (its own transaction), which
 // skip rows another transaction holds: however large the backlog, no lock is
@@ -49,12 +50,14 @@ function deleteBatch(prisma: PrismaClient, kind: Kind, limit: number, retention:
       // A counter the API is incrementing right now is skipped (locked) or, once the API
       // committed a new window, no longer matches: only ended windows go.
       return deleteDue(prisma, 'rate_limit_hits', 'key', Prisma.sql`reset_at <= now()`, limit);
+    case 'reauthCodes':
+      return deleteDue(prisma, 'reauth_codes', 'user_id', Prisma.sql`expires_at <= now()`, limit);
     case 'loginContexts':
       return deleteDue(prisma, 'login_contexts', 'user_id, context_hmac', Prisma.sql`last_seen_at <= ${olderThan(retention.loginContextRetentionMs)}`, limit);
   }
 }
 
-const KINDS: Kind[] = ['sessions', 'apiTokens', 'securityEvents', 'rateLimitKeys', 'loginContexts'];
+const KINDS: Kind[] = ['sessions', 'apiTokens', 'securityEvents', 'rateLimitKeys', 'loginContexts', 'reauthCodes'];
 
 /**
  * Deletes every row past its retention, kind by kind, in batches; `onBatch` runs after each
@@ -65,7 +68,7 @@ export async function deleteExpiredSecurityData(
   retention: SecurityDataRetention,
   { batchSize = 1000, onBatch }: { batchSize?: number; onBatch?: (kind: Kind, deleted: number) => void } = {},
 ): Promise<SecurityDataDeleted> {
-  const deleted: SecurityDataDeleted = { sessions: 0, apiTokens: 0, securityEvents: 0, rateLimitKeys: 0, loginContexts: 0 };
+  const deleted: SecurityDataDeleted = { sessions: 0, apiTokens: 0, securityEvents: 0, rateLimitKeys: 0, loginContexts: 0, reauthCodes: 0 };
   for (const kind of KINDS) {
     for (;;) {
       const count = await deleteBatch(prisma, kind, batchSize, retention);

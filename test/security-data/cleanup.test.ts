@@ -74,12 +74,17 @@ async function seed(prisma: PrismaClient) {
   const context = (lastSeenAt: Date) => ({ userId: user.id, contextHmac: randomUUID(), firstSeenAt: monthsAgo(20), lastSeenAt });
   const seenElevenMonthsAgo = context(monthsAgo(11));
   await prisma.loginContext.createMany({ data: [seenElevenMonthsAgo, context(monthsAgo(13))] });
+  const codeUser = await prisma.user.create({ data: { name: 'Code', email: uniqueEmail('security-data'), passwordHash: 'not-a-login' } });
+  const code = (userId: string, expiresAt: Date) => ({ userId, id: randomUUID(), codeHmac: randomUUID(), expiresAt });
+  const liveCode = code(user.id, new Date(Date.now() + 5 * 60_000));
+  await prisma.reauthCode.createMany({ data: [liveCode, code(codeUser.id, ago(1000))] });
   return {
     sessions: [liveSession.id],
     apiTokens: [revoked29DaysAgo.id, active.id].sort(),
     securityEvents: [elevenMonthsOld.id, recent.id].sort(),
     rateLimitKeys: [liveWindow.key],
     loginContexts: [seenElevenMonthsAgo.contextHmac],
+    reauthCodes: [liveCode.id],
   };
 }
 
@@ -91,6 +96,7 @@ async function remaining(prisma: PrismaClient) {
     securityEvents: ids(await prisma.securityEvent.findMany({ select: { id: true } })),
     rateLimitKeys: (await prisma.rateLimitHit.findMany({ select: { key: true } })).map((r) => r.key).sort(),
     loginContexts: (await prisma.loginContext.findMany({ select: { contextHmac: true } })).map((r) => r.contextHmac).sort(),
+    reauthCodes: ids(await prisma.reauthCode.findMany({ select: { id: true } })),
   };
 }
 
@@ -108,7 +114,7 @@ it('the worker creates the hourly schedule at start; a run deletes what is past 
 
     await handle.trigger();
     const run = await waitFor(() => db.prisma.securityDataCleanup.findFirst(), { what: 'the triggered cleanup to record its run', timeoutMs: 30_000 });
-    expect(run).toMatchObject({ sessionsDeleted: 2, apiTokensDeleted: 1, securityEventsDeleted: 1, rateLimitKeysDeleted: 1, loginContextsDeleted: 1 });
+    expect(run).toMatchObject({ sessionsDeleted: 2, apiTokensDeleted: 1, securityEventsDeleted: 1, rateLimitKeysDeleted: 1, loginContextsDeleted: 1, reauthCodesDeleted: 1 });
     expect(await remaining(db.prisma)).toEqual(kept);
   } finally {
     if (worker) await killProcess(worker); // no worker left to run the schedule again while the next test counts
@@ -125,6 +131,7 @@ it('the worker creates the hourly schedule at start; a run deletes what is past 
     expect(metrics).toContain('sotally_security_data_cleanup_last_deleted{kind="security_events"} 1');
     expect(metrics).toContain('sotally_security_data_cleanup_last_deleted{kind="rate_limit_keys"} 1');
     expect(metrics).toContain('sotally_security_data_cleanup_last_deleted{kind="login_contexts"} 1');
+    expect(metrics).toContain('sotally_security_data_cleanup_last_deleted{kind="reauth_codes"} 1');
     const ranAt = (await db.prisma.securityDataCleanup.findFirstOrThrow()).ranAt.getTime() / 1000;
     expect(metrics).toContain(`sotally_security_data_cleanup_last_run_timestamp_seconds ${ranAt}`);
   } finally {
@@ -142,8 +149,8 @@ it('deletes a large backlog in bounded batches', async () => {
     { revokedApiTokenRetentionMs: config.REVOKED_API_TOKEN_RETENTION, securityEventRetentionMs: config.SECURITY_EVENT_RETENTION, loginContextRetentionMs: config.LOGIN_CONTEXT_RETENTION },
     { batchSize: 1000, onBatch: (kind, count) => (batches[kind] ??= []).push(count) },
   );
-  expect(deleted).toEqual({ sessions: 1200, apiTokens: 0, securityEvents: 0, rateLimitKeys: 2500, loginContexts: 0 });
-  expect(batches).toEqual({ sessions: [1000, 200], apiTokens: [0], securityEvents: [0], rateLimitKeys: [1000, 1000, 500], loginContexts: [0] });
+  expect(deleted).toEqual({ sessions: 1200, apiTokens: 0, securityEvents: 0, rateLimitKeys: 2500, loginContexts: 0, reauthCodes: 0 });
+  expect(batches).toEqual({ sessions: [1000, 200], apiTokens: [0], securityEvents: [0], rateLimitKeys: [1000, 1000, 500], loginContexts: [0], reauthCodes: [0] });
   expect(await db.prisma.rateLimitHit.count({ where: { key: { startsWith: 'backlog-' } } })).toBe(0);
   expect(await db.prisma.session.count({ where: { userId: user.id } })).toBe(0);
 });
