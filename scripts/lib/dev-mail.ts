@@ -30,21 +30,43 @@ function summary(raw: string): { subject: string; text: string } {
   return { subject, text: plain.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) };
 }
 
+export interface CatcherOptions {
+  /**
+   * Awaited once a message's DATA has arrived, before the server answers: a test holds the
+   * answer here. A message whose client hung up meanwhile was never accepted (an SMTP server
+   * takes a message only with its 250), so it is not handed to `onMessage`.
+   */
+  beforeAccept?: (message: { to: string[]; clientGone: () => boolean }) => Promise<void>;
+}
+
 /**
  * A plain SMTP server on 127.0.0.1 (no auth, no STARTTLS) that hands every accepted
  * message to `onMessage`: the development catcher below, and the tests' fake.
  */
-export async function startSmtpCatcher(port: number, onMessage: (message: { to: string[]; raw: string }) => void): Promise<{ server: SMTPServer; url: string }> {
+export async function startSmtpCatcher(
+  port: number,
+  onMessage: (message: { to: string[]; raw: string }) => void,
+  { beforeAccept }: CatcherOptions = {},
+): Promise<{ server: SMTPServer; url: string }> {
+  const closed = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onClose(session) {
+      closed.add(session.id);
+    },
     onData(stream, session, done) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        onMessage({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        done();
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        void (async () => {
+          if (beforeAccept) await beforeAccept({ to, clientGone: () => closed.has(session.id) });
+          if (closed.has(session.id)) return; // the client is gone: nothing was accepted
+          onMessage({ to, raw: Buffer.concat(chunks).toString('utf8') });
+          done();
+        })();
       });
     },
   });
