@@ -144,7 +144,12 @@ export function createApp(deps: ApiDeps): Express {
     settings: { graceMs: config.ERASURE_GRACE, deadlineMs: config.ERASURE_DEADLINE, warningMs: config.ERASURE_WARNING, taskQueue: config.TEMPORAL_TASK_QUEUE },
   });
   registerErasureRoutes(route, erasure);
-  registerConsentRoutes(route, createConsentService(prisma, privacyRequests), createUnsubscribe(prisma, unsubscribeKey(emailIndexKey)));
+  registerConsentRoutes(
+    route,
+    createConsentService(prisma, privacyRequests),
+    createUnsubscribe(prisma, unsubscribeKey(emailIndexKey)),
+    limits.perIp('unsubscribe', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
+  );
   registerPrivacyRequestRoutes(route, {
     requests: privacyRequests,
     userExists: async (userId) => (await prisma.user.count({ where: { id: userId } })) > 0,

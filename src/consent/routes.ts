@@ -1,5 +1,5 @@
 // Restriction, objections and the unsubscribe link over HTTP.
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { RouteRegistrar } from '../api/router';
 import { HTTP_STATUS } from '../api/errors';
 import { z } from '../zod';
@@ -27,7 +27,8 @@ function refusalPage(res: Response, err: unknown) {
   return sendPage(res, HTTP_STATUS[err.code], unsubscribePages.refused(err.message));
 }
 
-export function registerConsentRoutes(route: RouteRegistrar, consent: ConsentService, unsubscribe: Unsubscribe) {
+/** `unsubscribeLimiter`: per client IP, on the two unauthenticated unsubscribe routes (they check a signature and write). */
+export function registerConsentRoutes(route: RouteRegistrar, consent: ConsentService, unsubscribe: Unsubscribe, unsubscribeLimiter: RequestHandler) {
   route({
     method: 'put',
     path: '/v1/privacy/restriction',
@@ -75,6 +76,7 @@ export function registerConsentRoutes(route: RouteRegistrar, consent: ConsentSer
     access: 'public',
     htmlPages: true,
     query: UnsubscribeQuery,
+    rateLimit: unsubscribeLimiter,
     responses: { 200: { schema: z.string(), contentType: 'text/html', description: 'the confirmation page' } },
     errors: [...LINK_ERRORS],
     handler: async ({ res, query }) => {
@@ -102,6 +104,7 @@ export function registerConsentRoutes(route: RouteRegistrar, consent: ConsentSer
     query: UnsubscribeQuery,
     body: OneClickBody,
     bodyType: 'form',
+    rateLimit: unsubscribeLimiter,
     responses: { 200: Unsubscribed },
     errors: [...LINK_ERRORS],
     handler: async ({ req, res, query }) => {
