@@ -21,6 +21,7 @@ import { executionRetentionWorkflow, sweepExpiredExecutionsWorkflow } from '../s
 import { cleanUpSecurityDataWorkflow } from '../src/security-data/workflows';
 import { deliverMailWorkflow, sendMarketingCampaignWorkflow, sendSecurityAlertsWorkflow } from '../src/mail/workflows';
 import { erasureWorkflow } from '../src/erasure/workflows';
+import { privacyExportWorkflow } from '../src/data-export/workflows';
 import { admissionUpdate } from '../src/executions/contract';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
 import { freePort, startTemporalDevServer } from './lib/dev-services';
@@ -102,6 +103,16 @@ const standIns: Activities = {
   async deliverMail() {
     return 'sent';
   },
+  async beginExport() {
+    return true;
+  },
+  async writeExport() {
+    return { expiresAt: new Date(Date.now() + 300).toISOString() };
+  },
+  async deleteExportFile() {
+    return { chunks: 3 };
+  },
+  async failExport() {},
 };
 
 async function main() {
@@ -156,6 +167,7 @@ async function main() {
       ]),
       simple('sendMarketingCampaignWorkflow', sendMarketingCampaignWorkflow, ['00000000-0000-4000-8000-00000000ca01']),
       simple('deliverMailWorkflow', deliverMailWorkflow, ['00000000-0000-4000-8000-000000000001']),
+      simple('privacyExportWorkflow', privacyExportWorkflow, [{ requestId: 'request-recorded' }]),
       toolRun('runToolWorkflow-succeeded', false),
       toolRun('runToolWorkflow-model-rejected', true),
       toolRun('runToolWorkflow-refused', false, true),

@@ -153,6 +153,8 @@ const envSchema = z.object({
   ERASURE_DEADLINE: durationSchema.default('30d'),
   /** A step of an erasure still failing this long after the request alerts the DPO and marks it at risk. */
   ERASURE_WARNING: durationSchema.default('25d'),
+  /** How long an export can be downloaded once made; then the file is deleted (src/data-export). */
+  EXPORT_LINK_TTL: durationSchema.default('7d'),
   /**
    * Security data (SPEC's retention table), deleted by the security-data cleanup schedule: a
    * session at its expiry (and a revoked one at once), a revoked API token this long after its

@@ -61,6 +61,7 @@ export const ERROR_CATALOG = {
   reauth_code_expired: 'no valid code: it expired, was used, or was voided after 5 wrong tries; request a new one (POST /v1/auth/reauth/code)',
   export_not_ready: 'the export is still being prepared',
   export_expired: 'the export link has expired and the file is deleted: request a new export',
+  export_failed: 'the export could not be made: request a new export',
   erasure_in_progress: 'the grace period is over: the erasure has started and can no longer be cancelled',
   unsubscribe_link_invalid: 'the unsubscribe link is not one we sent (altered or incomplete), or its account no longer exists: nothing was changed',
   unsubscribe_link_expired: 'the unsubscribe link has expired: nothing was changed; withdraw consent in your settings instead',

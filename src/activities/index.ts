@@ -14,6 +14,7 @@ import { createSecurityDataActivities } from '../security-data/activities';
 import { createMailActivities } from '../mail/activities';
 import { createErasureActivities } from '../erasure/activities';
 import type { Client } from '@temporalio/client';
+import { createExportActivities } from '../data-export/activities';
 
 export interface ActivityDeps {
   config: Config;
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSecurityDataActivities(deps),
     ...createMailActivities({ ...deps, dataKeys }),
     ...createErasureActivities({ ...deps, dataKeys, ledger }),
+    ...createExportActivities({ ...deps, dataKeys }),
   };
 }
 

@@ -38,6 +38,8 @@ import { registerCreditRoutes } from '../credits/routes';
 import { createProviderKeyService } from '../provider-keys/service';
 import { registerProviderKeyRoutes } from '../provider-keys/routes';
 import { createExecutionService } from '../executions/service';
+import { createExportService } from '../data-export/service';
+import { registerExportRoutes } from '../data-export/routes';
 import { registerExecutionRoutes } from '../executions/routes';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -150,10 +152,13 @@ export function createApp(deps: ApiDeps): Express {
     createUnsubscribe(prisma, unsubscribeKey(emailIndexKey)),
     limits.perIp('unsubscribe', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
   );
+  const dataExports = createExportService({ prisma, dataKeys, requests: privacyRequests, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  registerExportRoutes(route, dataExports);
   registerPrivacyRequestRoutes(route, {
     requests: privacyRequests,
     userExists: async (userId) => (await prisma.user.count({ where: { id: userId } })) > 0,
-    starters: { erasure: async (userId, options) => erasure.request(userId, options) },
+    starters: { erasure: async (userId, options) => erasure.request(userId, options), export: dataExports.startExport },
+    decorate: async (view) => ({ ...view, ...(await dataExports.downloadLink(view)) }),
   });
   registerDpoCompletionRoute(route, privacyRequests);
 

@@ -47,6 +47,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   execution_expired: 410,
   export_not_ready: 409,
   export_expired: 410,
+  export_failed: 409,
   erasure_in_progress: 409,
   unsubscribe_link_used: 409,
   adjustment_exceeds_balance: 409,

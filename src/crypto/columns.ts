@@ -19,15 +19,18 @@ export interface EncryptedColumn {
   ownerColumn: string;
   /** 'owner': sealed under the owner's data key; 'keyring': under the keyring itself (the data keys, and addresses that must outlive the user's key). */
   keyedBy: 'owner' | 'keyring';
+  /** What the plain text is: 'text' (default) or 'json' (e.g. a run's inputs), so an export can show it as JSON. */
+  plaintext?: 'text' | 'json';
   aad(rowId: string): string;
 }
 
-const column = (table: string, name: string, aadPrefix: string, ownerColumn: string, idColumn = 'id'): EncryptedColumn => ({
+const column = (table: string, name: string, aadPrefix: string, ownerColumn: string, idColumn = 'id', plaintext?: 'json'): EncryptedColumn => ({
   table,
   column: name,
   idColumn,
   ownerColumn,
   keyedBy: 'owner',
+  ...(plaintext ? { plaintext } : {}),
   aad: (rowId) => `${aadPrefix}:${rowId}`,
 });
 
@@ -35,7 +38,7 @@ export const ENCRYPTED_COLUMNS = {
   /** A creator's prompt template (their intellectual property; destroyed when the tool is deleted). */
   toolPrompt: column('tools', 'prompt_ciphertext', 'tools.prompt', 'creator_id'),
   /** A run's inputs, as JSON (destroyed at retention expiry). */
-  executionInputs: column('executions', 'inputs_ciphertext', 'executions.inputs', 'user_id'),
+  executionInputs: column('executions', 'inputs_ciphertext', 'executions.inputs', 'user_id', 'id', 'json'),
   /** A run's model output (destroyed at retention expiry). */
   executionOutput: column('executions', 'output_ciphertext', 'executions.output', 'user_id'),
   /** A user's own model API key (BYOM). */
@@ -52,6 +55,11 @@ export const ENCRYPTED_COLUMNS = {
   erasureRecipient: { ...column('erasure_requests', 'recipient_ciphertext', 'erasure_requests.recipient', 'user_id', 'request_id'), keyedBy: 'keyring' },
   /** A one-time secret a queued mail carries (a re-authentication code), until the mail is sent. */
   mailSecret: column('mail_outbox', 'secret_ciphertext', 'mail_outbox.secret', 'user_id'),
+  /**
+   * A slice of a user's data export (src/data-export), in order: the row id in the AAD is
+   * "<request id>:<seq>", so a chunk moved to another export or position fails to decrypt.
+   */
+  dataExportChunk: column('privacy_export_chunks', 'ciphertext', 'privacy_export_chunks.ciphertext', 'user_id', 'request_id'),
   /** Each user's data key, wrapped (sealed) under the keyring's current key; rotation re-wraps it. */
   userDataKey: { ...column('user_keys', 'wrapped_key', 'user_keys.data_key', 'user_id', 'user_id'), keyedBy: 'keyring' },
 } as const satisfies Record<string, EncryptedColumn>;

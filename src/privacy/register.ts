@@ -586,6 +586,43 @@ export const PERSONAL_DATA = {
       created_at: {},
     },
   },
+
+  privacy_exports: {
+    holds: 'the data exports made for the user: size, chunk count and SHA-256 of each file, when it was made and until when it can be downloaded',
+    owner: { column: 'user_id' },
+    category: 'account',
+    basis: legalObligation('Art. 15 and 20 GDPR: the copy of their data the user asked for, and the record that it was given'),
+    retention: untilAccountDeletion,
+    export: include,
+    erasure: del,
+    columns: {
+      request_id: {},
+      user_id: {},
+      format_version: {},
+      size_bytes: {},
+      chunk_count: {},
+      sha256: { retention: timed('expires_at', 'cleared with the file when the download link expires (EXPORT_LINK_TTL)') },
+      created_at: {},
+      expires_at: {},
+      deleted_at: {},
+    },
+  },
+
+  privacy_export_chunks: {
+    holds: "the export file itself, in slices sealed under the user's data key",
+    owner: { column: 'user_id' },
+    category: 'account',
+    basis: legalObligation('Art. 15 and 20 GDPR: the copy of their data the user asked for, kept until they can download it'),
+    retention: untilDeletedBy("the export's own timer, when the download link expires (EXPORT_LINK_TTL after the export is made; privacy_exports.expires_at)"),
+    export: exclude('the export file itself: a new export holds the data it copies'),
+    erasure: del,
+    columns: {
+      request_id: {},
+      seq: {},
+      user_id: {},
+      ciphertext: { encrypted: ENCRYPTED_COLUMNS.dataExportChunk },
+    },
+  },
 } satisfies Record<string, PersonalTable>;
 
 /** Tables considered and found to hold no personal data, with the reason. */

@@ -18,7 +18,7 @@ export interface PrivacyRouteDeps {
   /** Types whose work a feature carries out (export, erasure); the others are recorded for the DPO to carry out. */
   starters: Partial<Record<PrivacyRequestType, RequestStarter>>;
   /** Adds what a request of some type shows beyond the common fields (e.g. an export's download link). */
-  decorate?: (view: ReturnType<typeof privacyRequestView>) => Promise<ReturnType<typeof privacyRequestView> & { downloadUrl?: string }>;
+  decorate?: (view: ReturnType<typeof privacyRequestView>) => Promise<ReturnType<typeof privacyRequestView> & { downloadUrl?: string; downloadExpiresAt?: Date }>;
   /** Error codes the starters may answer with, for the document. */
   starterErrors?: readonly ErrorCode[];
 }

@@ -17,6 +17,7 @@ export const PrivacyRequest = z
     daysLeft: z.number().int().nullable().openapi({ description: 'whole days until dueAt (negative when overdue); null once closed' }),
     atRisk: z.boolean().openapi({ description: 'a step kept failing near the deadline and the DPO was alerted' }),
     downloadUrl: z.string().optional().openapi({ description: 'exports: where to download the file while it lasts' }),
+    downloadExpiresAt: timestamp().optional().openapi({ description: 'exports: when the download link expires and the file is deleted' }),
   })
   .openapi('PrivacyRequest');
 

@@ -8,3 +8,4 @@ export * from '../retention/workflows';
 export * from '../security-data/workflows';
 export * from '../mail/workflows';
 export * from '../erasure/workflows';
+export * from '../data-export/workflows';
