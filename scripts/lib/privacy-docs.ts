@@ -122,13 +122,15 @@ export const PROMISES: PolicyPromise[] = [
   },
   {
     promise: 'Export, erasure, retention and key rotation read the register',
-    code: ['src/crypto/rotation.ts', 'src/erasure/engine.ts'],
+    code: ['src/crypto/rotation.ts', 'src/erasure/engine.ts', 'src/data-export/plan.ts', 'src/data-export/writer.ts', 'src/data-export/json-schema.ts'],
     tests: [
       t('test/crypto/data-keys.test.ts', 're-wraps every data key under the new keyring key'),
       t('test/erasure/time-skipping.test.ts', 'everything personal is gone by day 30'),
       t('test/privacy/register.test.ts', 'the retention the register states is the one the code applies by default'),
+      t('test/privacy/export.test.ts', 'validates against the published JSON Schema, holds a marker from every category'),
+      t('test/privacy/export.test.ts', 'the published JSON Schema is the one the register makes today'),
     ],
-    notYet: `key rotation walks ENCRYPTED_COLUMNS, every entry of which the register names (the register test checks); the retention code's deadlines and default durations are checked against the register by test, not read from it; erasure reads it (src/erasure/engine.ts); export (${RIGHTS})`,
+    notYet: "key rotation walks ENCRYPTED_COLUMNS, every entry of which the register names (the register test checks); the retention code's deadlines and default durations are checked against the register by test, not read from it (erasure and export read it: src/erasure/engine.ts, src/data-export/plan.ts)",
   },
   {
     promise: "Each user's personal data is encrypted under a data key of their own; erasure destroys it first (crypto-shredding); name and email encrypted, log-in by a blind index",
@@ -206,7 +208,7 @@ export const PROMISES: PolicyPromise[] = [
   // SPEC, features that are promises of the policy
   {
     promise: 'Rights: access and portability (export), rectification, erasure within 30 days, restriction, objection, withdrawal of marketing consent, requests tracked with due dates',
-    code: ['src/accounts/service.ts', 'src/privacy/requests.ts', 'src/erasure/workflows.ts', 'src/consent/service.ts', 'src/consent/unsubscribe.ts', 'src/mail/marketing.ts'],
+    code: ['src/accounts/service.ts', 'src/privacy/requests.ts', 'src/erasure/workflows.ts', 'src/consent/service.ts', 'src/consent/unsubscribe.ts', 'src/mail/marketing.ts', 'src/data-export/workflows.ts', 'src/data-export/service.ts', 'src/data-export/routes.ts'],
     tests: [
       t('test/api/accounts.test.ts', 'reads and corrects the profile'),
       t('test/erasure/time-skipping.test.ts', 'everything personal is gone by day 30'),
@@ -215,8 +217,9 @@ export const PROMISES: PolicyPromise[] = [
       t('test/consent/choices.test.ts', 'each change in the history with time and source'),
       t('test/mail/marketing.test.ts', 'the one-click POST through the HTTP API withdraws consent'),
       t('test/privacy/requests.test.ts', 'the DPO lists the overdue and at-risk requests'),
+      t('test/privacy/export.test.ts', '404 to others; 410 and gone after expiry'),
+      t('test/privacy/export.test.ts', 'no fresh proof 403, malformed id 400'),
     ],
-    notYet: 'the export (issue 12, in progress); every other right is kept (see the table of rights above)',
   },
   {
     promise: "Support access: support reads a user's runs with a stated reason; every access is audited and shown to the user in their export",
@@ -267,11 +270,15 @@ export interface RightEntry {
 export const RIGHTS_MAP: RightEntry[] = [
   {
     right: 'Access and portability (Art. 15, 20): an export of all personal data as JSON',
-    routes: ['POST /v1/privacy/exports', 'GET /v1/privacy/exports/:requestId/download'],
-    workflow: null,
-    code: [],
-    tests: [],
-    notYet: 'the export (issue 12, in progress)',
+    routes: ['POST /v1/privacy/exports', 'GET /v1/privacy/requests/:id (downloadUrl)', 'GET /v1/privacy/exports/:requestId/download', 'POST /v1/admin/privacy-requests (type export)'],
+    workflow: 'privacyExportWorkflow (src/data-export/workflows.ts)',
+    code: ['src/data-export/service.ts', 'src/data-export/writer.ts', 'src/data-export/store.ts', 'src/data-export/json-schema.ts', 'docs/privacy-export.schema.json'],
+    tests: [
+      t('test/privacy/export.test.ts', 'validates against the published JSON Schema, holds a marker from every category'),
+      t('test/privacy/export.test.ts', 'answers 410 once expiresAt has passed'),
+      t('test/privacy/export.test.ts', 'no fresh proof 403, malformed id 400'),
+      t('test/privacy/export.test.ts', 'a retried write starts over'),
+    ],
   },
   {
     right: 'Rectification (Art. 16): edit the profile; through staff, a tracked request',
