@@ -36,9 +36,6 @@ export interface PolicyPromise {
   notYet?: string;
 }
 
-// The pieces of work still to come, named once.
-const RIGHTS = 'issue 12: export, erasure, restriction, objection';
-
 const t = (file: string, test: string): TestRef => ({ file, test });
 
 export const PROMISES: PolicyPromise[] = [
@@ -77,13 +74,15 @@ export const PROMISES: PolicyPromise[] = [
   },
   {
     promise: 'Security-alert emails (new login, key added, password changed)',
-    code: ['src/mail/security-alerts.ts', 'src/mail/service.ts', 'src/temporal/schedules.ts'],
+    code: ['src/mail/security-alerts.ts', 'src/mail/service.ts', 'src/accounts/login-context.ts', 'src/temporal/schedules.ts'],
     tests: [
       t('test/mail/security-alerts.test.ts', 'is mailed once to the account'),
       t('test/mail/security-alerts.test.ts', 'sending a mail already sent, or queuing the same mail again, sends nothing more'),
       t('test/mail/security-alerts.test.ts', 'an email change is mailed to the old address'),
+      t('test/mail/login-alerts.test.ts', 'a log-in from a new device or a new network is mailed once'),
+      t('test/api/password-change.test.ts', 'one alert is mai'),
+      t('test/mail/worker-crash.test.ts', 'killing the worker while SMTP holds its answers sends each mail exactly once'),
     ],
-    notYet: `BYOM key added or deleted, API token created and email changed are mailed; new log-in and password change (${RIGHTS.replace('export, erasure', 'mail, export, erasure')})`,
   },
   {
     promise: 'BYOM API keys: until the user deletes them (or the account); deleting destroys the ciphertext',
