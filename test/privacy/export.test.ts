@@ -69,8 +69,9 @@ async function userWithEverything() {
     auditReason: marker('audit'),
   };
   const client = new HttpClient(api.baseUrl);
-  const signup = await client.post('/v1/auth/signup', { name: m.name, email: m.email, password: 'correct horse battery staple', avatarUrl: `https://example.test/${m.avatar}.png` });
+  const signup = await client.post('/v1/auth/signup', { name: m.name, email: m.email, password: 'correct horse battery staple', avatarUrl: `https://example.test/${m.avatar}.png`, marketingConsent: true });
   expect(signup.status).toBe(201);
+  expect((await client.put('/v1/me/consents', { marketing: false })).status).toBe(200); // a withdrawal: the consent history has two entries
   const userId: string = signup.body.user.id;
   const tool = await createTool(client, { name: m.toolName, prompt: `Tell ${m.prompt} about {{who}}.` });
   const key = await client.post('/v1/me/provider-keys', { provider: 'openai', apiKey: m.apiKey, label: m.keyLabel });
@@ -147,6 +148,8 @@ describe('the export of a user', () => {
     expect(rows('api_tokens')).toEqual([expect.objectContaining({ name: user.m.tokenName })]);
     expect(rows('operator_actions')).toEqual([expect.objectContaining({ reason: user.m.auditReason, operator: 'operator' })]);
     expect(rows('privacy_requests')).toEqual([expect.objectContaining({ id: requestId, type: 'export', channel: 'api' })]);
+    // The consent history (the register's consent_events): given at sign-up, withdrawn in settings.
+    expect(rows('consent_events').map((e) => [e.purpose, e.granted, e.source])).toEqual(expect.arrayContaining([['marketing', true, 'signup'], ['marketing', false, 'settings']]));
     expect(rows('sessions').length).toBeGreaterThanOrEqual(1);
     expect(rows('security_events').map((e) => e.type)).toEqual(expect.arrayContaining(['provider_key_added', 'api_token_created']));
     expect(rows('ledger_entries').length).toBeGreaterThanOrEqual(1);
