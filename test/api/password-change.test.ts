@@ -4,31 +4,13 @@
 // and mails one "password changed" alert; a wrong current password or a bad new
 // one changes nothing; attempts are rate-limited per user.
 import { randomBytes } from 'node:crypto';
-import type { PrismaClient } from '@prisma/client';
-import { HttpClient, startTestApi, TEST_PASSWORD, type TestApi } from '../helpers/api';
-import { capturingLogger, closeTestPrisma, isolatedDatabase, testConfig, uniqueEmail } from '../helpers/env';
-import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
-import { createMailActivities } from '../../src/mail/activities';
-import { createDataKeys } from '../../src/crypto/data-keys';
+import { HttpClient, startTestApi, TEST_PASSWORD } from '../helpers/api';
+import { useIsolatedMailStack } from '../helpers/lifecycle';
+import { uniqueEmail } from '../helpers/env';
 
 const NEW_PASSWORD = 'a new and rather longer passphrase';
 
-let db: Awaited<ReturnType<typeof isolatedDatabase>>;
-let api: TestApi;
-let smtp: FakeSmtp;
-let prisma: PrismaClient;
-beforeAll(async () => {
-  db = await isolatedDatabase('password_change');
-  prisma = db.prisma;
-  api = await startTestApi({ DATABASE_URL: db.url });
-  smtp = await startFakeSmtp();
-}, 60_000);
-afterAll(async () => {
-  await api?.close();
-  await smtp?.close();
-  await db?.close();
-  await closeTestPrisma();
-});
+const { api, smtp, prisma, databaseUrl, sendAlerts } = useIsolatedMailStack('password_change');
 
 /** An account with two signed-in sessions (say a laptop and a phone) and an API token. */
 async function accountWithTwoSessions(baseUrl = api.baseUrl) {
@@ -47,10 +29,6 @@ async function accountWithTwoSessions(baseUrl = api.baseUrl) {
 const logIn = (email: string, password: string) => new HttpClient(api.baseUrl).post('/v1/auth/login', { email, password });
 const passwordEvents = (userId: string) => prisma.securityEvent.count({ where: { userId, type: 'password_changed' } });
 
-async function sendAlerts() {
-  const config = testConfig({ DATABASE_URL: db.url, SMTP_URL: smtp.url });
-  await createMailActivities({ prisma, config, logger: capturingLogger().logger, dataKeys: createDataKeys(prisma, api.deps.keyring, config) }).sendSecurityAlerts();
-}
 
 it('the right current password changes it: other sessions are signed out, the caller stays in, tokens work, one alert is mailed', async () => {
   const account = await accountWithTwoSessions();
@@ -121,7 +99,7 @@ it('no body or no sign-in is refused', async () => {
 
 it('attempts are limited per user like log-in: past the limit 429, even with the right password', async () => {
   // Its own counters (another key), so the other tests' sign-ups and log-ins on this database do not count here.
-  const limited = await startTestApi({ DATABASE_URL: db.url, AUTH_RATE_LIMIT_MAX: '2', RATE_LIMIT_KEY_SECRET: randomBytes(32).toString('base64') });
+  const limited = await startTestApi({ DATABASE_URL: databaseUrl(), AUTH_RATE_LIMIT_MAX: '2', RATE_LIMIT_KEY_SECRET: randomBytes(32).toString('base64') });
   try {
     const account = await accountWithTwoSessions(limited.baseUrl);
     for (let i = 0; i < 2; i += 1) {

@@ -12,7 +12,12 @@
 // a file's own beforeAll declared after these sees the servers started, and its
 // own afterAll runs before they close only if declared before these.
 import { startTestApi, type TestApi } from './api';
-import { closeTestPrisma } from './env';
+import type { PrismaClient } from '@prisma/client';
+import { capturingLogger, closeTestPrisma, isolatedDatabase, testConfig } from './env';
+import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
+import { createMailActivities } from '../../src/mail/activities';
+import { createDataKeys } from '../../src/crypto/data-keys';
+import type { SecurityAlertsSent } from '../../src/mail/contract';
 import { startExecutionStack, type ExecutionStack } from './stack';
 import type { TestWorker } from './worker';
 
@@ -78,5 +83,51 @@ export function useExecutionStack(overrides: Record<string, string> = {}, option
     api: late(() => current().api),
     worker: late(() => started(current().worker, 'the in-process worker (this stack was started with `worker: false`)')),
     extraApi: (more) => current().extraApi(more),
+  };
+}
+
+/** A database of the file's own, the API on it and a local SMTP server, with the security-alert sender. */
+export interface IsolatedMailStack {
+  api: FileTestApi;
+  smtp: FakeSmtp;
+  prisma: PrismaClient;
+  /** The isolated database's URL (for a second API on it). */
+  databaseUrl(): string;
+  /** Runs the security-alert activity once, as the schedule does, against the local SMTP server. */
+  sendAlerts(): Promise<SecurityAlertsSent>;
+}
+
+/**
+ * For tests that count rows or mail across whole tables: a database of the file's own
+ * (`isolatedDatabase(name)`), the API on it and a local SMTP server, started in a beforeAll
+ * and closed in an afterAll. Its members may be destructured at once.
+ */
+export function useIsolatedMailStack(name: string, overrides: Record<string, string> = {}): IsolatedMailStack {
+  let db: Awaited<ReturnType<typeof isolatedDatabase>> | undefined;
+  let api: TestApi | undefined;
+  let smtp: FakeSmtp | undefined;
+  beforeAll(async () => {
+    db = await isolatedDatabase(name);
+    api = await startTestApi({ DATABASE_URL: db.url, ...overrides });
+    smtp = await startFakeSmtp();
+  }, 60_000);
+  afterAll(async () => {
+    await api?.close();
+    await smtp?.close();
+    await db?.close();
+    await closeTestPrisma();
+  });
+  const database = () => started(db, 'the isolated database');
+  return {
+    api: late(() => started(api, 'the test API')),
+    smtp: late(() => started(smtp, 'the SMTP fake')),
+    prisma: late(() => database().prisma),
+    databaseUrl: () => database().url,
+    sendAlerts() {
+      const { prisma, url } = database();
+      const config = testConfig({ DATABASE_URL: url, SMTP_URL: started(smtp, 'the SMTP fake').url });
+      const keyring = started(api, 'the test API').deps.keyring;
+      return createMailActivities({ prisma, config, logger: capturingLogger().logger, dataKeys: createDataKeys(prisma, keyring, config) }).sendSecurityAlerts();
+    },
   };
 }

@@ -3,34 +3,16 @@
 // device and network class records when it was last seen (no alert); a log-in
 // from a new class is mailed once, saying the device family and the kind of
 // network but never the address; the database keeps only keyed hashes.
-import type { PrismaClient } from '@prisma/client';
-import { HttpClient, startTestApi, TEST_PASSWORD, type TestApi } from '../helpers/api';
-import { capturingLogger, closeTestPrisma, isolatedDatabase, testConfig, uniqueEmail } from '../helpers/env';
-import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
-import { createMailActivities } from '../../src/mail/activities';
-import { createDataKeys } from '../../src/crypto/data-keys';
+import { HttpClient, TEST_PASSWORD } from '../helpers/api';
+import { useIsolatedMailStack } from '../helpers/lifecycle';
+import { uniqueEmail } from '../helpers/env';
 
 const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0';
 const FIREFOX_WINDOWS_UPDATED = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0';
 const CHROME_ANDROID = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
 
-let db: Awaited<ReturnType<typeof isolatedDatabase>>;
-let api: TestApi;
-let smtp: FakeSmtp;
-let prisma: PrismaClient;
-beforeAll(async () => {
-  db = await isolatedDatabase('login_alerts');
-  prisma = db.prisma;
-  // Behind a proxy (TRUST_PROXY): the client address is X-Forwarded-For's, so the test can play several networks.
-  api = await startTestApi({ DATABASE_URL: db.url, TRUST_PROXY: 'true' });
-  smtp = await startFakeSmtp();
-}, 60_000);
-afterAll(async () => {
-  await api?.close();
-  await smtp?.close();
-  await db?.close();
-  await closeTestPrisma();
-});
+// Behind a proxy (TRUST_PROXY): the client address is X-Forwarded-For's, so the test can play several networks.
+const { api, smtp, prisma, sendAlerts } = useIsolatedMailStack('login_alerts', { TRUST_PROXY: 'true' });
 
 const from = (ip: string, userAgent: string) => ({ 'x-forwarded-for': ip, 'user-agent': userAgent });
 
@@ -47,11 +29,6 @@ async function logIn(email: string, ip: string, userAgent: string, password = TE
 
 const newLogins = (userId: string) => prisma.securityEvent.findMany({ where: { userId, type: 'new_login' }, orderBy: { createdAt: 'asc' } });
 
-async function sendAlerts() {
-  const config = testConfig({ DATABASE_URL: db.url, SMTP_URL: smtp.url });
-  const activities = createMailActivities({ prisma, config, logger: capturingLogger().logger, dataKeys: createDataKeys(prisma, api.deps.keyring, config) });
-  return activities.sendSecurityAlerts();
-}
 
 it('sign-up records its context without an alert; the same class again (another address in the /24, a newer browser) only updates last seen', async () => {
   const user = await signUp('203.0.113.10', FIREFOX_WINDOWS);
