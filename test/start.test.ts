@@ -93,6 +93,7 @@ it('starts the whole service from nothing, answers /readyz, and leaves no proces
     expect(balance.available).toBeLessThan(1000);
     const ledger = JSON.parse(/^ledger: +(.*)$/m.exec(quick.stdout)?.[1] ?? '{}') as { items: { type: string }[] };
     expect(ledger.items.map((e) => e.type).sort()).toEqual(['adjustment', 'capture', 'release', 'reservation']);
+    expect(quick.stdout).toMatch(/^export: +\d{3,} bytes, format 1, in the request [0-9a-f-]{36}$/m);
     // The UI link's query finds the run's workflows (the run and its retention timer).
     const executionId = /ExecutionId%3D%22([0-9a-f-]{36})%22/.exec(quick.stdout)?.[1] as string;
     let listed = '';
