@@ -8,7 +8,7 @@ import { Prisma, type PrismaClient } from '@prisma/client';
 import type { DataKeys } from '../crypto/data-keys';
 import { KeyringError } from '../crypto/keyring';
 import { parseDuration } from '../duration';
-import { ownerCondition, PERSONAL_DATA, type PersonalTable } from '../privacy/register';
+import { ownerCondition, PERSONAL_DATA, sqlIdentifier, type PersonalTable } from '../privacy/register';
 import { EXPORT_FORMAT_VERSION, exportPlan, type ExportedTable } from './plan';
 
 export interface WriteExportOptions {
@@ -33,10 +33,6 @@ interface ColumnInfo {
   pk: number | null;
 }
 
-const ident = (name: string) => {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain identifier: ${name}`);
-  return Prisma.raw(`"${name}"`);
-};
 const sqlType = (type: string) => {
   if (!/^[a-z0-9 _(),"[\]]+$/i.test(type)) throw new Error(`unexpected column type: ${type}`);
   return Prisma.raw(type);
@@ -61,7 +57,7 @@ async function readCatalog(prisma: PrismaClient, tables: string[]): Promise<Map<
 
 /** A column as the file shows it: timestamps in ISO-8601 UTC, bytes (the ciphertexts) as base64, the rest as JSON. */
 function selectValue(column: string, type: string): Prisma.Sql {
-  const c = ident(column);
+  const c = sqlIdentifier(column);
   if (type === 'timestamp with time zone') return Prisma.sql`to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
   if (type === 'bytea') return Prisma.sql`encode(${c}, 'base64')`;
   return c;
@@ -72,7 +68,7 @@ function withinRetention(entry: PersonalTable, now: Date): Prisma.Sql {
   const retention = entry.retention;
   if (retention.kind !== 'timed') return Prisma.sql`TRUE`;
   const cutoff = new Date(now.getTime() - (retention.after ? parseDuration(retention.after) : 0));
-  return Prisma.sql`(${ident(retention.from)} IS NULL OR ${ident(retention.from)} > ${cutoff.toISOString()}::timestamptz)`;
+  return Prisma.sql`(${sqlIdentifier(retention.from)} IS NULL OR ${sqlIdentifier(retention.from)} > ${cutoff.toISOString()}::timestamptz)`;
 }
 
 interface PageRow {
@@ -94,8 +90,8 @@ async function* tablePages(prisma: PrismaClient, plan: ExportedTable, info: Map<
     return type;
   };
   const rowJson = Prisma.join(plan.columns.map((c) => Prisma.sql`${c.column}::text, ${selectValue(c.column, typeOf(c.column))}`));
-  const keysJson = Prisma.join(keyColumns.map((k) => Prisma.sql`${k}::text, ${ident(k)}::text`));
-  const order = Prisma.join(pk.map(ident));
+  const keysJson = Prisma.join(keyColumns.map((k) => Prisma.sql`${k}::text, ${sqlIdentifier(k)}::text`));
+  const order = Prisma.join(pk.map(sqlIdentifier));
   let after: string[] | undefined;
   for (;;) {
     const keyset = after
@@ -103,7 +99,7 @@ async function* tablePages(prisma: PrismaClient, plan: ExportedTable, info: Map<
       : Prisma.sql`TRUE`;
     const rows = await prisma.$queryRaw<PageRow[]>`
       SELECT json_build_object(${rowJson}) AS row, json_build_object(${keysJson}) AS keys
-        FROM ${ident(plan.table)}
+        FROM ${sqlIdentifier(plan.table)}
        WHERE ${owner} AND ${withinRetention(entry, now)} AND ${keyset}
        ORDER BY ${order}
        LIMIT ${pageSize}`;

@@ -7,13 +7,11 @@
 // `users` (the account row, deleted last, after the confirmation address was
 // captured) and `erasure_requests` (the erasure's own record).
 import { Prisma } from '@prisma/client';
-import { columnPolicy, erasureOfRows, ownerCondition, personalTables, type PersonalTableName } from '../privacy/register';
+import { columnPolicy, erasureOfRows, ownerCondition, personalTables, sqlIdentifier, type PersonalTableName } from '../privacy/register';
 import type { ErasureCounts } from './contract';
 
 /** Tables the erasure handles in its own steps. */
 const OWN_STEPS = new Set<string>(['users', 'erasure_requests']);
-
-const identifier = (name: string) => Prisma.raw(`"${name.replace(/"/g, '')}"`);
 
 interface ColumnInfo {
   nullable: boolean;
@@ -49,7 +47,7 @@ export async function eraseRegisteredData(tx: Prisma.TransactionClient, userId: 
     const where = ownerCondition(table as PersonalTableName, userId);
     if (!where) continue; // rows that cannot be attributed to anyone (e.g. rate-limit keys)
     if (erasureOfRows(table) === 'delete') {
-      const deleted = await tx.$executeRaw`DELETE FROM ${identifier(table)} WHERE ${where}`;
+      const deleted = await tx.$executeRaw`DELETE FROM ${sqlIdentifier(table)} WHERE ${where}`;
       if (deleted) counts[table] = { deleted };
       continue;
     }
@@ -57,12 +55,12 @@ export async function eraseRegisteredData(tx: Prisma.TransactionClient, userId: 
     const assignments: Prisma.Sql[] = [];
     for (const column of Object.keys(entry.columns)) {
       const rule = columnPolicy(table, column).erasure;
-      if (rule.action === 'pseudonymize') assignments.push(Prisma.sql`${identifier(column)} = ${pseudonym}::uuid`);
-      else if (rule.action === 'blank') assignments.push(Prisma.sql`${identifier(column)} = ${blankValue(column, info.get(column))}`);
+      if (rule.action === 'pseudonymize') assignments.push(Prisma.sql`${sqlIdentifier(column)} = ${pseudonym}::uuid`);
+      else if (rule.action === 'blank') assignments.push(Prisma.sql`${sqlIdentifier(column)} = ${blankValue(column, info.get(column))}`);
       else if (rule.action === 'delete') throw new Error(`${table}.${column} says delete in a table whose rows are kept: the register must say blank`);
     }
     if (assignments.length === 0) continue;
-    const updated = await tx.$executeRaw`UPDATE ${identifier(table)} SET ${Prisma.join(assignments, ', ')} WHERE ${where}`;
+    const updated = await tx.$executeRaw`UPDATE ${sqlIdentifier(table)} SET ${Prisma.join(assignments, ', ')} WHERE ${where}`;
     if (updated) counts[table] = { updated };
   }
   return counts;

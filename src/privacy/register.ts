@@ -659,7 +659,8 @@ export function erasureOfRows(table: PersonalTableName): 'delete' | 'keep' {
   return columns.every((column) => columnPolicy(table, column).erasure.action === 'delete') ? 'delete' : 'keep';
 }
 
-const identifier = (name: string) => {
+/** A table or column name of the register as quoted SQL; anything but a plain snake_case name is refused. */
+export const sqlIdentifier = (name: string) => {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain identifier: ${name}`);
   return Prisma.raw(`"${name}"`);
 };
@@ -671,8 +672,8 @@ const identifier = (name: string) => {
 export function ownerCondition(table: PersonalTableName, userId: string): Prisma.Sql | null {
   const owner: Owner = PERSONAL_DATA[table].owner;
   if ('none' in owner) return null;
-  if (!('via' in owner)) return Prisma.sql`${identifier(owner.column)} = ${userId}::uuid`;
+  if (!('via' in owner)) return Prisma.sql`${sqlIdentifier(owner.column)} = ${userId}::uuid`;
   const parent = ownerCondition(owner.via.table as PersonalTableName, userId);
   if (!parent) throw new Error(`${table} refers to ${owner.via.table}, whose rows have no owner`);
-  return Prisma.sql`${identifier(owner.column)} IN (SELECT ${identifier(owner.via.column)} FROM ${identifier(owner.via.table)} WHERE ${parent})`;
+  return Prisma.sql`${sqlIdentifier(owner.column)} IN (SELECT ${sqlIdentifier(owner.via.column)} FROM ${sqlIdentifier(owner.via.table)} WHERE ${parent})`;
 }
