@@ -153,6 +153,23 @@ const envSchema = z.object({
   ERASURE_DEADLINE: durationSchema.default('30d'),
   /** A step of an erasure still failing this long after the request alerts the DPO and marks it at risk. */
   ERASURE_WARNING: durationSchema.default('25d'),
+  /** Breach response (src/incidents): affected users are notified, and the authority informed, by discovery + this. */
+  BREACH_NOTIFY_DEADLINE: durationSchema.default('72h'),
+  /** When, after discovery, the responders and the DPO are mailed about whatever is not done yet (comma-separated durations). */
+  BREACH_ESCALATIONS: z
+    .string()
+    .default('24h,48h,66h')
+    .transform((v, ctx) => {
+      const points = v.split(',').map((p) => p.trim()).filter(Boolean);
+      const parsed = points.map((p) => durationSchema.safeParse(p));
+      if (parsed.some((r) => !r.success)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a comma-separated list of durations, e.g. 24h,48h,66h' });
+        return z.NEVER;
+      }
+      return points.map((label, i) => ({ label, afterMs: (parsed[i] as { data: number }).data }));
+    }),
+  /** The contact of the data protection team that breach notices and authority reports give. */
+  DPO_CONTACT: z.string().min(3).default('privacy@sotally.local'),
   /** How long an export can be downloaded once made; then the file is deleted (src/data-export). */
   EXPORT_LINK_TTL: durationSchema.default('7d'),
   /**

@@ -60,6 +60,11 @@ export const ENCRYPTED_COLUMNS = {
    * "<request id>:<seq>", so a chunk moved to another export or position fails to decrypt.
    */
   dataExportChunk: column('privacy_export_chunks', 'ciphertext', 'privacy_export_chunks.ciphertext', 'user_id', 'request_id'),
+  /**
+   * A credit-monitoring enrolment code offered to a user affected by a breach (src/incidents); the
+   * row id in the AAD is the incident's (the user's own key binds it to the user).
+   */
+  incidentOfferCode: column('incident_recipients', 'offer_code_ciphertext', 'incident_recipients.offer_code', 'user_id', 'incident_id'),
   /** Each user's data key, wrapped (sealed) under the keyring's current key; rotation re-wraps it. */
   userDataKey: { ...column('user_keys', 'wrapped_key', 'user_keys.data_key', 'user_id', 'user_id'), keyedBy: 'keyring' },
 } as const satisfies Record<string, EncryptedColumn>;
