@@ -22,6 +22,8 @@ import { cleanUpSecurityDataWorkflow } from '../src/security-data/workflows';
 import { deliverMailWorkflow, sendMarketingCampaignWorkflow, sendSecurityAlertsWorkflow } from '../src/mail/workflows';
 import { erasureWorkflow } from '../src/erasure/workflows';
 import { privacyExportWorkflow } from '../src/data-export/workflows';
+import { incidentWorkflow } from '../src/incidents/workflows';
+import { closeIncidentSignal, confirmAuthorityReportSignal } from '../src/incidents/contract';
 import { admissionUpdate } from '../src/executions/contract';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
 import { freePort, startTemporalDevServer } from './lib/dev-services';
@@ -113,6 +115,58 @@ const standIns: Activities = {
     return { chunks: 3 };
   },
   async failExport() {},
+  // An incident: two resolution batches, a notify pass, escalation and deadline (both soon), a report confirmed, closed.
+  async recordIncident(input: { id: string }) {
+    const soon = (ms: number) => new Date(Date.now() + ms).toISOString();
+    return { id: input.id, notifyBy: soon(600), escalations: [{ label: '24h', at: soon(200) }] };
+  },
+  async resolveAffectedUsers(_id: string, _selector: unknown, after: string | null) {
+    return after === null ? { added: 5000, nextAfter: '00000000-0000-4000-8000-000000001388' } : { added: 12, nextAfter: null };
+  },
+  async finishIncidentResolution() {},
+  async addIncidentUsers() {
+    return 1;
+  },
+  async markAuthorityReportPrepared() {},
+  async notifyAffectedUsers() {
+    return { sent: 5012, failed: 0, more: false };
+  },
+  async sendIncidentCorrections() {
+    return { sent: 0, failed: 0, more: false };
+  },
+  async incidentStatus(id: string) {
+    return {
+      id,
+      workflowId: `incident-${id}`,
+      status: 'waiting' as const,
+      discoveredAt: '2026-01-01T00:00:00.000Z',
+      notifyBy: '2026-01-04T00:00:00.000Z',
+      hoursLeft: 1,
+      version: 1,
+      affected: { total: 5012, notified: 5012, failed: 0, pending: 0, corrected: 0 },
+      offers: { issued: 0, closed: 0 },
+      authorityReport: { status: 'prepared' as const, phases: [] },
+      escalations: [],
+      retracted: false,
+      deadline: null,
+      failures: [],
+    };
+  },
+  async confirmIncidentReport() {},
+  async updateIncidentScope() {
+    return { rescope: false };
+  },
+  async retractIncident() {},
+  async closeIncident() {
+    return 'closed' as const;
+  },
+  async recordIncidentDeadline() {
+    return { notify_users: { met: true } };
+  },
+  async recordIncidentFailure() {},
+  async escalateIncident() {
+    return { pending: ['authority_report'], mailed: 2 };
+  },
 };
 
 async function main() {
@@ -168,6 +222,27 @@ async function main() {
       simple('sendMarketingCampaignWorkflow', sendMarketingCampaignWorkflow, ['00000000-0000-4000-8000-00000000ca01']),
       simple('deliverMailWorkflow', deliverMailWorkflow, ['00000000-0000-4000-8000-000000000001']),
       simple('privacyExportWorkflow', privacyExportWorkflow, [{ requestId: 'request-recorded' }]),
+      {
+        name: 'incidentWorkflow',
+        before: () => undefined,
+        execute: async (workflowId: string) => {
+          const input = {
+            id: '00000000-0000-4000-8000-00000000a001',
+            title: 'Recorded incident',
+            description: 'A recorded run of the saga',
+            discoveredAt: new Date(Date.now() - 60_000).toISOString(),
+            breachType: 'confidentiality',
+            dataCategories: ['email addresses'],
+            personalDataExposed: false,
+            affected: { all: true },
+          };
+          const handle = await client.workflow.start(incidentWorkflow, { taskQueue, workflowId, args: [input] });
+          await new Promise((resolve) => setTimeout(resolve, 1500)); // past the escalation and the deadline
+          await handle.signal(confirmAuthorityReportSignal, { reference: 'DPA-2026-0001', phase: 'initial' });
+          await handle.signal(closeIncidentSignal);
+          await handle.result();
+        },
+      },
       toolRun('runToolWorkflow-succeeded', false),
       toolRun('runToolWorkflow-model-rejected', true),
       toolRun('runToolWorkflow-refused', false, true),

@@ -11,7 +11,8 @@ import { createCreditActivities } from '../credits/activities';
 import { createExecutionActivities } from '../executions/activities';
 import { createRetentionActivities } from '../retention/activities';
 import { createSecurityDataActivities } from '../security-data/activities';
-import { createMailActivities } from '../mail/activities';
+import { createMailActivities, createOutbox } from '../mail/activities';
+import { createIncidentActivities } from '../incidents/activities';
 import { createErasureActivities } from '../erasure/activities';
 import type { Client } from '@temporalio/client';
 import { createExportActivities } from '../data-export/activities';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailActivities({ ...deps, dataKeys }),
     ...createErasureActivities({ ...deps, dataKeys, ledger }),
     ...createExportActivities({ ...deps, dataKeys }),
+    ...createIncidentActivities({ ...deps, dataKeys, mail: createOutbox({ ...deps, dataKeys }) }),
   };
 }
 

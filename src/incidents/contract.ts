@@ -149,6 +149,14 @@ export interface ResolveBatch {
   nextAfter: string | null;
 }
 
+/** After this long past the deadline, deliveries that keep failing are given up (and recorded as such). */
+export const DELIVERY_GIVE_UP_AFTER_DEADLINE_MS = 7 * 24 * 3_600_000;
+
+export interface IncidentOutcome {
+  status: 'closed';
+  affected: IncidentStatus['affected'];
+}
+
 export interface NotifyBatch {
   sent: number;
   failed: number;
@@ -167,6 +175,8 @@ export const CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
 export interface IncidentCarry {
   id: string;
   recorded: RecordedIncident;
+  /** The scope being resolved (the start's, or the last re-assessment's). */
+  selector: AffectedSelector;
   /** Where the resolution of the current scope stands: null once resolved. */
   resolveAfter: string | null;
   resolving: boolean;
@@ -175,6 +185,7 @@ export interface IncidentCarry {
   escalated: string[];
   deadlineRecorded: boolean;
   reportPrepared: boolean;
+  gaveUpDelivery: boolean;
   signals: PendingSignal[];
   status: IncidentStatus | null;
 }

@@ -6,7 +6,8 @@ import type { Logger } from '../logger';
 import { createProfiles } from '../accounts/profile';
 import { parseEmailIndexKey } from '../accounts/email-index';
 import { unsubscribeKey } from '../consent/unsubscribe-token';
-import { createMailService } from './service';
+import { createMailService, type MailService } from './service';
+import { incidentPreparers } from '../incidents/delivery';
 import { sendSecurityAlerts } from './security-alerts';
 import { createMarketing, marketingPreparer } from './marketing';
 import { createTransport } from './transport';
@@ -14,17 +15,27 @@ import { MARKETING_BATCH_SIZE, type CampaignQueued, type CampaignSent, type Mail
 
 const HEARTBEAT_EVERY_MS = 2_000;
 
-export function createMailActivities({ prisma, config, logger, dataKeys }: { prisma: PrismaClient; config: Config; logger: Logger; dataKeys: DataKeys }) {
+/**
+ * The outbox the worker sends through, with every purpose's send-time preparer: whichever activity
+ * sends a row (its own, or the security-alert schedule's safety net), the same checks run.
+ */
+export function createOutbox({ prisma, config, dataKeys }: { prisma: PrismaClient; config: Config; dataKeys: DataKeys }): MailService {
   const emailIndexKey = parseEmailIndexKey(config.EMAIL_INDEX_KEY);
-  const mail = createMailService({
+  return createMailService({
     prisma,
     dataKeys,
     transport: createTransport(config.SMTP_URL),
     from: config.MAIL_FROM,
     preparers: {
       marketing: marketingPreparer({ unsubscribeKey: unsubscribeKey(emailIndexKey), publicBaseUrl: config.PUBLIC_BASE_URL, linkTtlMs: config.UNSUBSCRIBE_LINK_TTL }),
+      ...incidentPreparers({ dataKeys, contact: config.DPO_CONTACT }),
     },
   });
+}
+
+export function createMailActivities({ prisma, config, logger, dataKeys }: { prisma: PrismaClient; config: Config; logger: Logger; dataKeys: DataKeys }) {
+  const emailIndexKey = parseEmailIndexKey(config.EMAIL_INDEX_KEY);
+  const mail = createOutbox({ prisma, config, dataKeys });
   const profiles = createProfiles(prisma, dataKeys, emailIndexKey);
   const marketing = createMarketing(prisma, profiles, mail);
   return {

@@ -1,7 +1,15 @@
 // Plain-language mail, rendered from data the code chose (never from HTML a
 // user supplied): a text part and an HTML part with every value escaped.
 
-export type MailPurpose = 'security_alert' | 'marketing' | 'reauth_code' | 'erasure_confirmation' | 'erasure_at_risk';
+export type MailPurpose =
+  | 'security_alert'
+  | 'marketing'
+  | 'reauth_code'
+  | 'erasure_confirmation'
+  | 'erasure_at_risk'
+  | 'breach_notice'
+  | 'breach_correction'
+  | 'incident_escalation';
 
 export interface RenderedMail {
   subject: string;
@@ -49,7 +57,57 @@ const RENDERERS: Record<MailPurpose, (data: Record<string, string>, secret?: str
       `It must be completed by ${day(data.dueAt)}.`,
       'Look at the workflow in the Temporal Web UI (search for the request id) and at the worker logs, fix the cause, and the step will succeed on its next retry.',
     ]),
+  breach_notice: renderBreachNotice,
+  breach_correction: renderBreachCorrection,
+  incident_escalation: renderIncidentEscalation,
 };
+
+/**
+ * A breach notice (GDPR Art. 34: clear and plain language): what happened and when, which of the
+ * user's data, what we did, what they can do, the credit-monitoring code when one is offered, and
+ * whom to contact. A re-assessment that changes any of it sends the notice again, marked as an update.
+ */
+function renderBreachNotice(data: Record<string, string>): RenderedMail {
+  const update = data.version !== undefined && data.version !== '1';
+  const lines = [
+    update ? `This updates the notice we sent you about "${data.title ?? ''}": what follows replaces it.` : `We are writing to tell you about a security incident that affects your Sotally account: ${data.title ?? ''}.`,
+    `What happened: ${data.description ?? ''}`,
+    `When: we discovered it on ${day(data.discoveredAt)}.`,
+    `Which of your data: ${data.dataCategories ?? ''}.`,
+    `What we did: ${data.measuresTaken ?? ''}`,
+    data.likelyConsequences ? `What it may mean for you: ${data.likelyConsequences}` : '',
+    `What you can do: ${data.userActions ?? ''}`,
+    data.offerCode
+      ? `Because personal data was exposed, we offer you credit monitoring at no cost. Your enrolment code: ${data.offerCode}. Enter it at the monitoring service's sign-up page; it is yours alone.`
+      : '',
+    `Questions: write to our data protection team at ${data.contact ?? ''} and quote reference ${data.incidentId ?? ''}.`,
+  ].filter(Boolean);
+  return page(update ? `Update: security incident affecting your Sotally account` : 'Security incident affecting your Sotally account', lines);
+}
+
+/** A correction to someone notified who turned out not to be affected (or an incident retracted). */
+function renderBreachCorrection(data: Record<string, string>): RenderedMail {
+  const lines = [
+    `We wrote to you about a security incident, "${data.title ?? ''}".`,
+    data.retracted === 'true'
+      ? `After further investigation we have found that it was not a breach of your data: ${data.reason ?? ''}`
+      : 'After further investigation we have found that your account was not among those affected.',
+    'You do not need to do anything.',
+    data.offerClosed === 'true' ? 'The credit-monitoring offer in that notice no longer applies and has been withdrawn.' : '',
+    `Questions: write to our data protection team at ${data.contact ?? ''} and quote reference ${data.incidentId ?? ''}.`,
+  ].filter(Boolean);
+  return page('Correction: the security incident we wrote to you about', lines);
+}
+
+/** To incident responders and the DPO: what of an incident is not done, and how long is left. */
+function renderIncidentEscalation(data: Record<string, string>): RenderedMail {
+  return page(`Incident ${data.label ?? ''} after discovery: steps not done`, [
+    `Incident ${data.incidentId ?? ''} ("${data.title ?? ''}") was discovered ${data.label ?? ''} ago.`,
+    `Not done yet: ${data.pending ?? ''}.`,
+    `Users and the authority must be notified by ${day(data.notifyBy)}.`,
+    `Status: npm run incident -- status ${data.incidentId ?? ''} (or GET /v1/incidents/${data.incidentId ?? ''}); see docs/INCIDENT_RUNBOOK.md.`,
+  ]);
+}
 
 const NETWORKS: Record<string, string> = {
   IPv4: 'an IPv4 network (an address block of 256 addresses)',

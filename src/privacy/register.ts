@@ -587,6 +587,32 @@ export const PERSONAL_DATA = {
     },
   },
 
+  incident_recipients: {
+    holds: 'which security incidents affected the user, and what they were sent: the notice (its version), any correction, and the credit-monitoring offer with its enrolment code',
+    owner: { column: 'user_id' },
+    category: 'security',
+    basis: legalObligation('Art. 34 GDPR: telling each person a breach affects, and being able to show that it was done'),
+    retention: untilAccountDeletion,
+    export: include,
+    erasure: del,
+    columns: {
+      incident_id: {},
+      user_id: {},
+      in_scope: {},
+      scope_generation: {},
+      notice_version: {},
+      notified_at: {},
+      attempts: {},
+      last_pass: { export: exclude("the saga's own bookkeeping (which delivery pass last tried)") },
+      last_error: {},
+      corrected_at: {},
+      offer_code_ciphertext: { encrypted: ENCRYPTED_COLUMNS.incidentOfferCode },
+      offer_issued_at: {},
+      offer_closed_at: {},
+      added_at: {},
+    },
+  },
+
   privacy_exports: {
     holds: 'the data exports made for the user: size, chunk count and SHA-256 of each file, when it was made and until when it can be downloaded',
     owner: { column: 'user_id' },
@@ -630,6 +656,11 @@ export const NOT_PERSONAL = {
   _prisma_migrations: "Prisma's record of the migrations applied: names, checksums, times",
   erasure_certificates:
     'proof that an erasure was done: the request id, the pseudonym the financial records now carry, row counts per table, times; nothing that names the person',
+  incidents:
+    'the breach register (GDPR Art. 33(5)): what happened, when it was discovered, the categories of data, how the affected users were selected (a tool and a period, an instant, or "a list of N users": never the ids), the measures, the counts and the deadline\'s outcome; responders are told in docs/INCIDENT_RUNBOOK.md to name no one in the texts',
+  incident_reports:
+    'reports submitted to the supervisory authority: the phase, the authority\'s reference and the document as it was then (counts, categories, measures): no user is named',
+  incident_escalations: 'when an incident was escalated to the responders and the DPO (roles, not people) and which steps were open',
   marketing_campaigns: 'marketing mail an operator wrote for every consenting user (subject, plain-text body) and how many were queued and sent: nothing about any user',
   retention_sweeps: 'one row per run of the retention sweep: how many records it found and how long it took, no record ids',
   security_data_cleanups: 'one row per run of the security-data cleanup: how many rows of each kind it deleted and when, no ids',

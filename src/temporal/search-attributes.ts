@@ -10,6 +10,9 @@ export const SEARCH_ATTRIBUTE_KEYS = {
   executionId: defineSearchAttributeKey('ExecutionId', SearchAttributeType.KEYWORD),
   toolRunStatus: defineSearchAttributeKey('ToolRunStatus', SearchAttributeType.KEYWORD),
   expiresAt: defineSearchAttributeKey('ExpiresAt', SearchAttributeType.DATETIME),
+  incidentId: defineSearchAttributeKey('IncidentId', SearchAttributeType.KEYWORD),
+  incidentDeadline: defineSearchAttributeKey('IncidentDeadline', SearchAttributeType.DATETIME),
+  incidentStage: defineSearchAttributeKey('IncidentStage', SearchAttributeType.KEYWORD),
 };
 
 /** The type names `temporal server start-dev --search-attribute Name=Type` takes. */

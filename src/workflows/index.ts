@@ -9,3 +9,4 @@ export * from '../security-data/workflows';
 export * from '../mail/workflows';
 export * from '../erasure/workflows';
 export * from '../data-export/workflows';
+export * from '../incidents/workflows';
