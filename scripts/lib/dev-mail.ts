@@ -34,7 +34,8 @@ export interface CatcherOptions {
   /**
    * Awaited once a message's DATA has arrived, before the server answers: a test holds the
    * answer here. A message whose client hung up meanwhile was never accepted (an SMTP server
-   * takes a message only with its 250), so it is not handed to `onMessage`.
+   * takes a message only with its 250), so it is not handed to `onMessage`. A throw refuses the
+   * message with the error's `responseCode` (a test's failing mailbox).
    */
   beforeAccept?: (message: { to: string[]; clientGone: () => boolean }) => Promise<void>;
 }
@@ -62,7 +63,11 @@ export async function startSmtpCatcher(
       stream.on('end', () => {
         const to = session.envelope.rcptTo.map((r) => r.address);
         void (async () => {
-          if (beforeAccept) await beforeAccept({ to, clientGone: () => closed.has(session.id) });
+          try {
+            if (beforeAccept) await beforeAccept({ to, clientGone: () => closed.has(session.id) });
+          } catch (err) {
+            return done(err as Error); // refused: the error's responseCode (e.g. 451) is the answer
+          }
           if (closed.has(session.id)) return; // the client is gone: nothing was accepted
           onMessage({ to, raw: Buffer.concat(chunks).toString('utf8') });
           done();

@@ -26,6 +26,9 @@ import { unsubscribeKey, UNSUBSCRIBE_PATH } from '../consent/unsubscribe-token';
 import { registerConsentRoutes } from '../consent/routes';
 import { createDataKeys } from '../crypto/data-keys';
 import { createMailService } from '../mail/service';
+import { registerIncidentRoutes } from '../incidents/routes';
+import { createIncidentControl } from '../incidents/control';
+import { incidentSettings } from '../incidents/service';
 import { mailDelivery } from '../mail/delivery';
 import { registerAccountRoutes } from '../accounts/routes';
 import { createToolService } from '../tools/service';
@@ -154,6 +157,10 @@ export function createApp(deps: ApiDeps): Express {
   );
   const dataExports = createExportService({ prisma, dataKeys, requests: privacyRequests, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
   registerExportRoutes(route, dataExports);
+  registerIncidentRoutes(
+    route,
+    createIncidentControl({ prisma, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, settings: incidentSettings(config) }),
+  );
   registerPrivacyRequestRoutes(route, {
     requests: privacyRequests,
     userExists: async (userId) => (await prisma.user.count({ where: { id: userId } })) > 0,

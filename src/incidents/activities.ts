@@ -12,15 +12,9 @@ import type { MailService } from '../mail/service';
 import { RESOLVE_BATCH_SIZE, type AffectedSelector, type ConfirmAuthorityReport, type IncidentStart, type UpdateScope } from './contract';
 import { localCreditMonitoring, type CreditMonitoringProvider } from './credit-monitoring';
 import { createIncidentDelivery, failureCode } from './delivery';
-import { createIncidents, type IncidentSettings } from './service';
+import { createIncidents, incidentSettings } from './service';
 
 const HEARTBEAT_EVERY_MS = 5_000;
-
-export const incidentSettings = (config: Config): IncidentSettings => ({
-  notifyDeadlineMs: config.BREACH_NOTIFY_DEADLINE,
-  escalations: config.BREACH_ESCALATIONS,
-  contact: config.DPO_CONTACT,
-});
 
 /** Runs `work` while heartbeating (a batch of SMTP sends can take a while; a dead worker is noticed in seconds). */
 async function beating<T>(work: () => Promise<T>): Promise<T> {

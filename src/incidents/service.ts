@@ -6,6 +6,7 @@
 // Every step is idempotent: unique keys and conditional updates in Postgres.
 import { randomUUID } from 'node:crypto';
 import { Prisma, type Incident, type PrismaClient } from '@prisma/client';
+import type { Config } from '../config';
 import { DomainError } from '../errors';
 import {
   DISCOVERY_SKEW_MS,
@@ -30,6 +31,13 @@ export interface IncidentSettings {
   /** The data protection team's contact, in notices and reports. */
   contact: string;
 }
+
+/** The settings from the configuration (BREACH_NOTIFY_DEADLINE, BREACH_ESCALATIONS, DPO_CONTACT). */
+export const incidentSettings = (config: Pick<Config, 'BREACH_NOTIFY_DEADLINE' | 'BREACH_ESCALATIONS' | 'DPO_CONTACT'>): IncidentSettings => ({
+  notifyDeadlineMs: config.BREACH_NOTIFY_DEADLINE,
+  escalations: config.BREACH_ESCALATIONS,
+  contact: config.DPO_CONTACT,
+});
 
 const ESCALATE_TO = ['incident_responder', 'dpo'] as const;
 const HOUR = 3_600_000;
@@ -89,6 +97,14 @@ export function createIncidents(prisma: PrismaClient, settings: IncidentSettings
     const uncorrected = await prisma.incidentRecipient.count({ where: { incidentId: incident.id, inScope: false, noticeVersion: { not: null }, correctedAt: null } });
     if (uncorrected > 0) steps.push('corrections');
     return { steps, counts, initialReport };
+  }
+
+  /** Retracted, or: nobody waits for a notice (or the saga gave up on them, recorded in `failures`) and the initial report is confirmed. */
+  async function closable(incident: Incident): Promise<boolean> {
+    if (incident.retractedAt) return true;
+    const { steps } = await openSteps(incident);
+    const gaveUp = (incident.failures as { step: string }[]).some((f) => f.step === 'notify_users');
+    return !(steps.includes('notify_users') && !gaveUp) && !steps.includes('authority_report');
   }
 
   async function status(id: string, now: number): Promise<IncidentStatus> {
@@ -291,14 +307,14 @@ export function createIncidents(prisma: PrismaClient, settings: IncidentSettings
       });
     },
 
+    closable,
+
     /** Closes the incident, unless users still wait for a notice or the initial report is unconfirmed (and it was not retracted). */
     async close(id: string): Promise<'closed' | 'open_steps'> {
       const incident = await byId(id);
       if (incident.closedAt) return 'closed';
-      const { steps, counts } = await openSteps(incident);
-      // Delivery the saga gave up on (recorded in `failures`) does not hold the incident open.
-      const gaveUp = (incident.failures as { step: string }[]).some((f) => f.step === 'notify_users');
-      if (!incident.retractedAt && ((steps.includes('notify_users') && !gaveUp) || steps.includes('authority_report'))) return 'open_steps';
+      if (!(await closable(incident))) return 'open_steps';
+      const { counts } = await openSteps(incident);
       await prisma.incident.update({ where: { id }, data: { closedAt: new Date(), affectedCount: counts.total, notifiedCount: counts.notified, offersIssued: counts.offersIssued } });
       return 'closed';
     },

@@ -20,6 +20,10 @@ export interface FakeSmtp {
   readonly heldClientsGone: number;
   /** From now on, hold the answer to each message's DATA. */
   holdAnswers(): void;
+  /** Refuse (451, try again later) every message to an address `refuse` names, until called with undefined. */
+  refuseWhile(refuse: ((address: string) => boolean) | undefined): void;
+  /** Messages refused so far. */
+  readonly refused: number;
   /** Answer every held message (those whose client is still there are accepted) and stop holding. */
   releaseAnswers(): void;
   close(): Promise<void>;
@@ -28,6 +32,8 @@ export interface FakeSmtp {
 export async function startFakeSmtp(): Promise<FakeSmtp> {
   const messages: CapturedMail[] = [];
   let gate: { promise: Promise<void>; open: () => void } | undefined;
+  let refuse: ((address: string) => boolean) | undefined;
+  let refused = 0;
   const held = new Set<() => boolean>();
   const { server, url } = await startSmtpCatcher(
     0,
@@ -40,7 +46,11 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
       });
     },
     {
-      beforeAccept: async ({ clientGone }) => {
+      beforeAccept: async ({ to, clientGone }) => {
+        if (refuse && to.some((address) => refuse?.(address))) {
+          refused += 1;
+          throw Object.assign(new Error('mailbox busy, try again later'), { responseCode: 451 });
+        }
         if (!gate) return;
         held.add(clientGone);
         try {
@@ -56,6 +66,12 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
     messages,
     get held() {
       return held.size;
+    },
+    get refused() {
+      return refused;
+    },
+    refuseWhile(predicate) {
+      refuse = predicate;
     },
     get heldClientsGone() {
       return [...held].filter((gone) => gone()).length;
