@@ -128,11 +128,8 @@ const standIns: Activities = {
     return 1;
   },
   async markAuthorityReportPrepared() {},
-  async notifyAffectedUsers() {
-    return { sent: 5012, failed: 0, more: false };
-  },
-  async sendIncidentCorrections() {
-    return { sent: 0, failed: 0, more: false };
+  async deliverIncidentMail(id: string) {
+    return { sent: 5012, failed: 0, more: false, status: await standIns.incidentStatus(id, 0) };
   },
   async incidentStatus(id: string) {
     return {

@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import { createProfiles } from '../accounts/profile';
 import { parseEmailIndexKey } from '../accounts/email-index';
 import type { MailService } from '../mail/service';
-import { RESOLVE_BATCH_SIZE, type AffectedSelector, type ConfirmAuthorityReport, type IncidentStart, type UpdateScope } from './contract';
+import { RESOLVE_BATCH_SIZE, type AffectedSelector, type DeliveryBatch, type ConfirmAuthorityReport, type IncidentStart, type UpdateScope } from './contract';
 import { localCreditMonitoring, type CreditMonitoringProvider } from './credit-monitoring';
 import { createIncidentDelivery, failureCode } from './delivery';
 import { createIncidents, incidentSettings } from './service';
@@ -50,8 +50,23 @@ export function createIncidentActivities(deps: {
     finishIncidentResolution: (incidentId: string) => incidents.finishResolution(incidentId),
     addIncidentUsers: (incidentId: string, userIds: string[]) => incidents.addAffectedUsers(incidentId, userIds),
     markAuthorityReportPrepared: (incidentId: string) => incidents.markReportPrepared(incidentId),
-    notifyAffectedUsers: (incidentId: string, pass: number) => beating(() => delivery.notifyBatch(incidentId, pass)),
-    sendIncidentCorrections: (incidentId: string, pass: number) => beating(() => delivery.correctionBatch(incidentId, pass)),
+    /**
+     * One batch of pass `pass`: notices first, then (once no notice of the pass is left) corrections;
+     * with the status once the pass is over, so a quiet pass costs the history one activity.
+     * `notices: false` once the saga gave up on failing deliveries (corrections still go).
+     */
+    deliverIncidentMail: (incidentId: string, pass: number, now: number, options: { notices: boolean }): Promise<DeliveryBatch> =>
+      beating(async () => {
+        const notices = options.notices ? await delivery.notifyBatch(incidentId, pass) : { sent: 0, failed: 0, more: false };
+        if (notices.more) return { ...notices, status: null };
+        const corrections = await delivery.correctionBatch(incidentId, pass);
+        return {
+          sent: notices.sent + corrections.sent,
+          failed: notices.failed + corrections.failed,
+          more: corrections.more,
+          status: corrections.more ? null : await incidents.status(incidentId, now),
+        };
+      }),
     incidentStatus: (incidentId: string, now: number) => incidents.status(incidentId, now),
     confirmIncidentReport: (incidentId: string, report: ConfirmAuthorityReport, now: number) => incidents.confirmReport(incidentId, report, now),
     updateIncidentScope: (incidentId: string, update: UpdateScope) => incidents.updateScope(incidentId, update),

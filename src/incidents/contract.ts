@@ -164,6 +164,11 @@ export interface NotifyBatch {
   more: boolean;
 }
 
+/** A batch of a delivery pass, with the status once the pass is over (null while it goes on). */
+export interface DeliveryBatch extends NotifyBatch {
+  status: IncidentStatus | null;
+}
+
 /** Users resolved per activity call: bounds each call's time, and the memory of the worker (the database does the work). */
 export const RESOLVE_BATCH_SIZE = 5_000;
 /** Notices (or corrections) per activity call. */

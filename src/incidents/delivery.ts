@@ -101,6 +101,17 @@ export function createIncidentDelivery({ prisma, dataKeys, profiles, mail, credi
     await prisma.incidentRecipient.update({ where: { incidentId_userId: { incidentId: r.incidentId, userId: r.userId } }, data: { lastError: code } });
   }
 
+  /**
+   * Handles each recipient of a batch, then marks it tried in this pass: a recipient whose handling
+   * was cut short (the worker died) is not marked, and the retried batch takes it again.
+   */
+  async function handleEach(rows: Recipient[], pass: number, handle: (r: Recipient) => Promise<void>) {
+    await eachLimited(rows, SEND_CONCURRENCY, async (r) => {
+      await handle(r);
+      await prisma.incidentRecipient.update({ where: { incidentId_userId: { incidentId: r.incidentId, userId: r.userId } }, data: { lastPass: pass, attempts: { increment: 1 } } });
+    });
+  }
+
   /** Issues the user's enrolment once (the provider is idempotent by reference; the row keeps the first code). */
   async function issueOffer(r: Recipient) {
     if (r.offerCodeCiphertext) return;
@@ -136,17 +147,9 @@ export function createIncidentDelivery({ prisma, dataKeys, profiles, mail, credi
     }
   }
 
-  /** Marks the batch as tried in this pass, and takes it. */
-  async function takeBatch(where: Prisma.IncidentRecipientWhereInput, pass: number): Promise<Recipient[]> {
-    const rows = await prisma.incidentRecipient.findMany({ where: { ...where, lastPass: { lt: pass } }, orderBy: { userId: 'asc' }, take: NOTIFY_BATCH_SIZE, include: { user: true } });
-    if (rows.length) {
-      await prisma.incidentRecipient.updateMany({
-        where: { incidentId: rows[0]!.incidentId, userId: { in: rows.map((r) => r.userId) } },
-        data: { lastPass: pass, attempts: { increment: 1 } },
-      });
-    }
-    return rows;
-  }
+  /** The next recipients `where` names that this pass has not tried yet. */
+  const takeBatch = (where: Prisma.IncidentRecipientWhereInput, pass: number): Promise<Recipient[]> =>
+    prisma.incidentRecipient.findMany({ where: { ...where, lastPass: { lt: pass } }, orderBy: { userId: 'asc' }, take: NOTIFY_BATCH_SIZE, include: { user: true } });
 
   return {
     /** Pass `pass` over the users in scope not yet told the current version: issue offers, send notices. */
@@ -155,7 +158,7 @@ export function createIncidentDelivery({ prisma, dataKeys, profiles, mail, credi
       const result: NotifyBatch = { sent: 0, failed: 0, more: false };
       if (incident.retractedAt || incident.closedAt) return result;
       const rows = await takeBatch({ incidentId, inScope: true, OR: [{ noticeVersion: null }, { noticeVersion: { lt: incident.version } }] }, pass);
-      await eachLimited(rows, SEND_CONCURRENCY, async (r) => {
+      await handleEach(rows, pass, async (r) => {
         try {
           if (incident.personalDataExposed) await issueOffer(r);
           else await closeOffer(r); // re-assessed: no personal data exposed after all
@@ -177,7 +180,7 @@ export function createIncidentDelivery({ prisma, dataKeys, profiles, mail, credi
         { incidentId, inScope: false, OR: [{ noticeVersion: { not: null }, correctedAt: null }, { offerIssuedAt: { not: null }, offerClosedAt: null }] },
         pass,
       );
-      await eachLimited(rows, SEND_CONCURRENCY, async (r) => {
+      await handleEach(rows, pass, async (r) => {
         try {
           await closeOffer(r);
         } catch (err) {

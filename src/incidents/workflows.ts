@@ -55,7 +55,7 @@ import {
 // Steps retry until they succeed: the deadline is watched by the escalations, not by giving up.
 const steps = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
-  heartbeatTimeout: '1m',
+  heartbeatTimeout: '20s', // batches heartbeat every 5 s: a dead worker's batch moves to another within 20 s
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
 });
 
@@ -122,8 +122,8 @@ export async function incidentWorkflow(raw: unknown, carried?: IncidentCarry): P
   const notifyBy = Date.parse(recorded.notifyBy);
 
   let stage = '';
-  async function refresh() {
-    const fresh = await steps.incidentStatus(id, Date.now());
+  /** Keeps the status the query shows, and the stage the Temporal UI lists, up to date. */
+  function show(fresh: IncidentStatus) {
     status = fresh;
     if (fresh.status !== stage) {
       stage = fresh.status;
@@ -134,6 +134,7 @@ export async function incidentWorkflow(raw: unknown, carried?: IncidentCarry): P
       ]);
     }
   }
+  const refresh = async () => show(await steps.incidentStatus(id, Date.now()));
   await refresh();
 
   // Escalation points and the deadline run beside the main loop; `busy` keeps continue-as-new until they are between activities.
@@ -226,11 +227,15 @@ export async function incidentWorkflow(raw: unknown, carried?: IncidentCarry): P
 
     // One pass: every recipient due a notice or a correction is tried once.
     state.pass += 1;
-    if (!state.gaveUpDelivery) {
-      for (let more = true; more && queued.length === 0; ) more = (await steps.notifyAffectedUsers(id, state.pass)).more;
+    for (let more = true; more; ) {
+      if (queued.length > 0) {
+        await refresh(); // a signal cut the pass short: apply it first
+        break;
+      }
+      const batch = await steps.deliverIncidentMail(id, state.pass, Date.now(), { notices: !state.gaveUpDelivery });
+      if (batch.status) show(batch.status);
+      more = batch.more;
     }
-    for (let more = true; more && queued.length === 0; ) more = (await steps.sendIncidentCorrections(id, state.pass)).more;
-    await refresh();
     const current = status as IncidentStatus | null;
     const undelivered = (current?.affected.pending ?? 0) + (current?.affected.failed ?? 0);
     const uncorrected = current ? current.affected.corrected < current.affected.notified && current.retracted : false;

@@ -11,6 +11,10 @@ import { FAILURE_CONVERTER_PATH } from '../../src/temporal/codec';
 import { createPrisma } from '../../src/db';
 import { temporalConnectionOptions } from '../../src/temporal/connection';
 import { capturingLogger } from './env';
+import type { Connection } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
 
 const silent = { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} };
 
@@ -51,4 +55,17 @@ export async function startTestWorker(config: Config): Promise<TestWorker> {
       return stopped;
     },
   };
+}
+
+/**
+ * Registers the project's search attributes on a server started without them (the time-skipping
+ * test server), as `temporal server start-dev --search-attribute` does for the dev server.
+ */
+export async function registerSearchAttributes(connection: Connection): Promise<void> {
+  const types: Partial<Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType>> = {
+    [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    [SearchAttributeType.DATETIME]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  };
+  const searchAttributes = Object.fromEntries(Object.values(SEARCH_ATTRIBUTE_KEYS).map((key) => [key.name, types[key.type]!]));
+  await connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes });
 }
