@@ -9,6 +9,10 @@ import { z } from 'zod';
 /** One workflow per incident. */
 export const incidentWorkflowId = (incidentId: string) => `incident-${incidentId}`;
 
+/** The incident id a workflow id names (`incident-<uuid>`), for a start from the Temporal UI whose input has no id. */
+export const incidentIdOf = (workflowId: string): string | undefined =>
+  /^incident-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(workflowId)?.[1]?.toLowerCase();
+
 const uuid = z.string().uuid();
 const instant = z.string().datetime({ offset: true });
 const text = (max: number) =>
@@ -23,15 +27,21 @@ const text = (max: number) =>
 export const MAX_USER_IDS = 10_000;
 
 /** How the affected users are found: listed, or a rule the database resolves in batches. */
-export const AffectedSelector = z.union([
-  z.object({ userIds: z.array(uuid).min(1).max(MAX_USER_IDS) }).strict(),
-  z
-    .object({ toolId: uuid, from: instant, to: instant })
-    .strict()
-    .refine((s) => Date.parse(s.from) <= Date.parse(s.to), { message: 'from must not be after to', path: ['to'] }),
-  z.object({ providerKeysExistingAt: instant }).strict(),
-  z.object({ all: z.literal(true) }).strict(),
-]);
+export const SELECTORS = 'one of {"userIds": [...]}, {"toolId", "from", "to"}, {"providerKeysExistingAt"} or {"all": true}';
+/** A selector that matches none of the four shapes says which shapes there are. */
+export const selectorErrors: z.ZodErrorMap = (issue, ctx) => ({ message: issue.code === 'invalid_union' ? `not a selector: use ${SELECTORS}` : ctx.defaultError });
+export const AffectedSelector = z.union(
+  [
+    z.object({ userIds: z.array(uuid).min(1).max(MAX_USER_IDS) }).strict(),
+    z
+      .object({ toolId: uuid, from: instant, to: instant })
+      .strict()
+      .refine((s) => Date.parse(s.from) <= Date.parse(s.to), { message: 'from must not be after to', path: ['to'] }),
+    z.object({ providerKeysExistingAt: instant }).strict(),
+    z.object({ all: z.literal(true) }).strict(),
+  ],
+  { errorMap: selectorErrors },
+);
 export type AffectedSelector = z.infer<typeof AffectedSelector>;
 
 export const BREACH_TYPES = ['confidentiality', 'integrity', 'availability'] as const;

@@ -3,7 +3,7 @@
 // (./contract.ts, the one the workflow applies to a start from the CLI or the
 // Temporal UI), so the three ways in accept exactly the same input.
 import { z, text } from '../zod';
-import { BREACH_TYPES, MAX_USER_IDS } from './contract';
+import { BREACH_TYPES, MAX_USER_IDS, selectorErrors } from './contract';
 
 const uuid = () => z.string().uuid();
 const instant = (description: string) =>
@@ -20,7 +20,7 @@ export const AffectedSelectorBody = z
       .openapi({ title: 'Users who ran a tool in a period' }),
     z.object({ providerKeysExistingAt: instant('users whose BYOM key existed at this instant') }).strict().openapi({ title: 'Users with a BYOM key at an instant' }),
     z.object({ all: z.literal(true) }).strict().openapi({ title: 'All users' }),
-  ])
+  ], { errorMap: selectorErrors })
   .openapi('AffectedSelector');
 
 export const StartIncidentBody = z

@@ -43,6 +43,7 @@ import {
   closeIncidentSignal,
   confirmAuthorityReportSignal,
   describeIssues,
+  incidentIdOf,
   incidentStatusQuery,
   retractSignal,
   updateScopeSignal,
@@ -86,7 +87,7 @@ function checkedStart(raw: unknown, first: boolean): IncidentStart {
 
 export async function incidentWorkflow(raw: unknown, carried?: IncidentCarry): Promise<IncidentOutcome> {
   const input = checkedStart(raw, carried === undefined);
-  const id = carried?.id ?? input.id ?? uuid4();
+  const id = carried?.id ?? input.id ?? incidentIdOf(workflowInfo().workflowId) ?? uuid4();
   const queued: PendingSignal[] = [...(carried?.signals ?? [])];
   let status: IncidentStatus | null = carried?.status ?? null;
 
