@@ -227,10 +227,18 @@ export const PROMISES: PolicyPromise[] = [
     notYet: 'issue 14 (support access); operator_actions already audits clearing a fraud review',
   },
   {
-    promise: 'Breach response: affected users notified and the authority report prepared within 72 hours of discovery',
-    code: [],
-    tests: [],
-    notYet: 'issue 13 (breach response)',
+    promise:
+      'Breach response: affected users notified once each within 72 hours of discovery, with what happened, which data, what we did, what they can do and a credit-monitoring offer when personal data was exposed; the authority report prepared and tracked; escalations; corrections on re-assessment',
+    code: ['src/incidents/workflows.ts', 'src/incidents/service.ts', 'src/incidents/scope.ts', 'src/incidents/delivery.ts', 'src/incidents/routes.ts', 'scripts/incident.ts', 'docs/INCIDENT_RUNBOOK.md'],
+    tests: [
+      t('test/incidents/saga.test.ts', '1,000 affected users are each notified once within 72 hours'),
+      t('test/incidents/saga.test.ts', 'mailboxes refusing for 30 hours are retried'),
+      t('test/incidents/saga.test.ts', 'escalations reach responders and the DPO at 24 h, 48 h and 66 h'),
+      t('test/incidents/saga.test.ts', 'retracted after 300 notices: 300 corrections'),
+      t('test/incidents/worker-restart.test.ts', 'nobody gets a notice twice'),
+      t('test/incidents/scale.test.ts', 'resolves in bounded memory'),
+      t('test/incidents/routes.test.ts', 'bad input is refused with a clear code, records nothing and mails no one'),
+    ],
   },
   {
     promise: 'Cookies: only the essential session cookie by default; the analytics preference is stored per user and respected',
