@@ -55,7 +55,11 @@ export function createIncidentControl(deps: { prisma: PrismaClient; temporal: Cl
       try {
         await temporal.workflow.start(incidentWorkflow, { workflowId, taskQueue: deps.taskQueue, args: [input] });
       } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+          // No saga carries it: take the record back, so the responder's retry is the one incident.
+          await prisma.incident.delete({ where: { id } });
+          throw err;
+        }
       }
       return { id, workflowId, notifyBy: recorded.notifyBy };
     },

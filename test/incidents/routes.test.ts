@@ -194,3 +194,19 @@ it('an incident cannot be closed while users wait for a notice or the initial re
   expect(refused.status).toBe(409);
   expect(refused.body.error.code).toBe('incident_open_steps');
 });
+
+it('with Temporal unreachable the start answers 503 and leaves no incident without its saga', async () => {
+  const noTemporal = await startTestApi({ DATABASE_URL: db.url, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  try {
+    const token = (await responder.post('/v1/auth/tokens', { name: 'incident-503' })).body.token as string;
+    const client = new HttpClient(noTemporal.baseUrl);
+    client.bearer = token;
+    const before = await prisma.incident.count();
+    const res = await client.post('/v1/incidents', body());
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('workflow_service_unavailable');
+    expect(await prisma.incident.count()).toBe(before);
+  } finally {
+    await noTemporal.close();
+  }
+}, 60_000);
