@@ -136,13 +136,22 @@ async function bareSmtp(url: string, mails: number, concurrency: number, mode: B
   return sample;
 }
 
+/** What main started and must stop, also when it fails (the dev server and Postgres are child processes). */
+const stops: (() => Promise<void>)[] = [];
+async function stopServices() {
+  while (stops.length) await stops.pop()?.().catch(() => undefined);
+}
+
 const count = async (query: Promise<{ n: bigint }[]>) => Number((await query)[0]?.n ?? 0);
 
 async function main() {
   if (!Number.isInteger(SEND_CONCURRENCY)) throw new Error('SEND_CONCURRENCY not found in src/incidents/delivery.ts');
+  if (!(Number.isInteger(USERS) && USERS >= 10 && Number.isInteger(NOTICES) && NOTICES >= 1)) throw new Error('BENCH_INCIDENT_USERS (≥ 10) and BENCH_INCIDENT_NOTICES (≥ 1) must be whole numbers');
   const benchStarted = performance.now();
   const db = await benchDatabase('sotally_bench_incidents');
+  stops.push(db.stop);
   const temporal = await startTemporalDevServer({ port: await freePort(), headless: true });
+  stops.push(temporal.stop);
   const accepted: { to: string; at: number }[] = [];
   const smtp = await startSmtpCatcher(0, ({ to }) => accepted.push(...to.map((t) => ({ to: t, at: performance.now() }))));
   const keySpec = Keyring.generateSpec('v1');
@@ -328,8 +337,7 @@ async function main() {
   await nativeConnection.close();
   await prisma.$disconnect();
   await new Promise<void>((resolve) => smtp.server.close(() => resolve()));
-  await temporal.stop();
-  await db.stop();
+  await stopServices();
   const benchSeconds = (performance.now() - benchStarted) / 1000;
 
   // The numbers.
@@ -488,7 +496,8 @@ ${markdownTable(
   writeBenchmarkSection('incidents', body);
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   console.error(err);
+  await stopServices();
   process.exit(1);
 });
