@@ -10,9 +10,7 @@
 //      with a tenth of the users first, then with all of them, twice.
 //   node --expose-gc --import tsx bench/incidents.ts
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
@@ -29,7 +27,8 @@ import { createProfiles } from '../src/accounts/profile';
 import { parseEmailIndexKey } from '../src/accounts/email-index';
 import { createIncidentControl } from '../src/incidents/control';
 import { incidentSettings } from '../src/incidents/service';
-import { CONTINUE_AS_NEW_AFTER_EVENTS, NOTIFY_BATCH_SIZE, RESOLVE_BATCH_SIZE } from '../src/incidents/contract';
+import { NOTIFY_BATCH_SIZE, RESOLVE_BATCH_SIZE } from '../src/incidents/contract';
+import { SEND_CONCURRENCY } from '../src/incidents/delivery';
 import { createDataConverter } from '../src/temporal/codec';
 import { freePort, startTemporalDevServer } from '../scripts/lib/dev-services';
 import { startSmtpCatcher } from '../scripts/lib/dev-mail';
@@ -40,8 +39,8 @@ const USERS = Number(process.env.BENCH_INCIDENT_USERS ?? 1_000_000);
 const NOTICES = Number(process.env.BENCH_INCIDENT_NOTICES ?? 2_000);
 /** The Temporal server suggests continue-as-new from this many events (limit.historyCount.suggestContinueAsNew, default 4 Ki). */
 const SERVER_SUGGESTS_CONTINUE_AT = 4_096;
-/** The sends at once per notice batch: SEND_CONCURRENCY of src/incidents/delivery.ts (not exported), read from its source. */
-const SEND_CONCURRENCY = Number(/const SEND_CONCURRENCY = (\d+);/.exec(readFileSync(path.join(__dirname, '../src/incidents/delivery.ts'), 'utf8'))?.[1] ?? NaN);
+/** BREACH_CONTINUE_AS_NEW_EVENTS as this bench configures it (the default). */
+const CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
 const SMTP_BASELINE_MAILS = 200;
 const MiB = 2 ** 20;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
@@ -145,7 +144,6 @@ async function stopServices() {
 const count = async (query: Promise<{ n: bigint }[]>) => Number((await query)[0]?.n ?? 0);
 
 async function main() {
-  if (!Number.isInteger(SEND_CONCURRENCY)) throw new Error('SEND_CONCURRENCY not found in src/incidents/delivery.ts');
   if (!(Number.isInteger(USERS) && USERS >= 10 && Number.isInteger(NOTICES) && NOTICES >= 1)) throw new Error('BENCH_INCIDENT_USERS (≥ 10) and BENCH_INCIDENT_NOTICES (≥ 1) must be whole numbers');
   const benchStarted = performance.now();
   const db = await benchDatabase('sotally_bench_incidents');
@@ -168,6 +166,7 @@ async function main() {
     SMTP_URL: smtp.url,
     PASSWORD_COST_LOG2: '14',
     LOG_LEVEL: 'warn',
+    BREACH_CONTINUE_AS_NEW_EVENTS: String(CONTINUE_AS_NEW_AFTER_EVENTS),
   });
   const prisma = createPrisma(db.url, 10);
   const dataKeys = createDataKeys(prisma, keyring, config);

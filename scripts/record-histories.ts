@@ -118,7 +118,7 @@ const standIns: Activities = {
   // An incident: two resolution batches, a notify pass, escalation and deadline (both soon), a report confirmed, closed.
   async recordIncident(input: { id: string }) {
     const soon = (ms: number) => new Date(Date.now() + ms).toISOString();
-    return { id: input.id, notifyBy: soon(600), escalations: [{ label: '24h', at: soon(200) }] };
+    return { id: input.id, notifyBy: soon(600), escalations: [{ label: '24h', at: soon(200) }], continueAsNewAfterEvents: 5000 };
   },
   async resolveAffectedUsers(_id: string, _selector: unknown, after: string | null) {
     return after === null ? { added: 5000, nextAfter: '00000000-0000-4000-8000-000000001388' } : { added: 12, nextAfter: null };

@@ -168,6 +168,8 @@ const envSchema = z.object({
       }
       return points.map((label, i) => ({ label, afterMs: (parsed[i] as { data: number }).data }));
     }),
+  /** An incident's workflow continues as new after this many history events (or when Temporal suggests it, at 4,096 by default). */
+  BREACH_CONTINUE_AS_NEW_EVENTS: z.coerce.number().int().min(100).max(40_000).default(5_000),
   /** The contact of the data protection team that breach notices and authority reports give. */
   DPO_CONTACT: z.string().min(3).default('privacy@sotally.local'),
   /** How long an export can be downloaded once made; then the file is deleted (src/data-export). */

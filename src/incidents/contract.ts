@@ -23,8 +23,8 @@ const text = (max: number) =>
     .max(max)
     .refine((s) => !s.includes('\u0000'), 'no NUL characters');
 
-/** Explicit user ids per start or signal (more are added with the add-affected-users signal). */
-export const MAX_USER_IDS = 10_000;
+/** Explicit user ids per start or signal: 2,000 ids fit the API's 100 kB body limit (more: repeat add-affected-users, or a selector). */
+export const MAX_USER_IDS = 2_000;
 
 /** How the affected users are found: listed, or a rule the database resolves in batches. */
 export const SELECTORS = 'one of {"userIds": [...]}, {"toolId", "from", "to"}, {"providerKeysExistingAt"} or {"all": true}';
@@ -148,6 +148,8 @@ export interface RecordedIncident {
   notifyBy: string;
   /** The escalation points, as instants. */
   escalations: { label: string; at: string }[];
+  /** History events after which the workflow continues as new (BREACH_CONTINUE_AS_NEW_EVENTS). */
+  continueAsNewAfterEvents: number;
 }
 
 /** The steps an escalation and the deadline look at. */
@@ -183,8 +185,6 @@ export interface DeliveryBatch extends NotifyBatch {
 export const RESOLVE_BATCH_SIZE = 5_000;
 /** Notices (or corrections) per activity call. */
 export const NOTIFY_BATCH_SIZE = 200;
-/** History events after which the workflow continues as new (well below Temporal's 50k limit). */
-export const CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
 
 /** What a continued run carries over (ids, counters and flags; no personal data). */
 export interface IncidentCarry {

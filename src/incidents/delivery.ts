@@ -22,7 +22,7 @@ import { noticeTexts } from './notice';
 
 const OFFER_CODE = ENCRYPTED_COLUMNS.incidentOfferCode;
 /** Mail handed to SMTP at once per batch (each in its own transaction). */
-const SEND_CONCURRENCY = 4;
+export const SEND_CONCURRENCY = 4;
 
 export const noticeKey = (incidentId: string, version: number, generation: number) => `${incidentId}:v${version}:g${generation}`;
 export const correctionKey = (incidentId: string, generation: number) => `${incidentId}:c:g${generation}`;

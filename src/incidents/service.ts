@@ -27,14 +27,16 @@ import { dropOutOfScope, recordsInvolved, resolveBatch, storedScope, type Stored
 
 export interface IncidentSettings {
   notifyDeadlineMs: number;
+  continueAsNewAfterEvents: number;
   escalations: { label: string; afterMs: number }[];
   /** The data protection team's contact, in notices and reports. */
   contact: string;
 }
 
 /** The settings from the configuration (BREACH_NOTIFY_DEADLINE, BREACH_ESCALATIONS, DPO_CONTACT). */
-export const incidentSettings = (config: Pick<Config, 'BREACH_NOTIFY_DEADLINE' | 'BREACH_ESCALATIONS' | 'DPO_CONTACT'>): IncidentSettings => ({
+export const incidentSettings = (config: Pick<Config, 'BREACH_NOTIFY_DEADLINE' | 'BREACH_ESCALATIONS' | 'BREACH_CONTINUE_AS_NEW_EVENTS' | 'DPO_CONTACT'>): IncidentSettings => ({
   notifyDeadlineMs: config.BREACH_NOTIFY_DEADLINE,
+  continueAsNewAfterEvents: config.BREACH_CONTINUE_AS_NEW_EVENTS,
   escalations: config.BREACH_ESCALATIONS,
   contact: config.DPO_CONTACT,
 });
@@ -84,6 +86,7 @@ export function createIncidents(prisma: PrismaClient, settings: IncidentSettings
     id: incident.id,
     notifyBy: incident.notifyBy.toISOString(),
     escalations: settings.escalations.map(({ label, afterMs }) => ({ label, at: new Date(incident.discoveredAt.getTime() + afterMs).toISOString() })),
+    continueAsNewAfterEvents: settings.continueAsNewAfterEvents,
   });
 
   /** The steps not done now (what an escalation names, and what the deadline records as missed). */

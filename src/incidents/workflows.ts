@@ -32,7 +32,6 @@ import type { Activities } from '../activities';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
 import {
   AddAffectedUsers,
-  CONTINUE_AS_NEW_AFTER_EVENTS,
   ConfirmAuthorityReport,
   DELIVERY_GIVE_UP_AFTER_DEADLINE_MS,
   DISCOVERY_SKEW_MS,
@@ -202,7 +201,7 @@ export async function incidentWorkflow(raw: unknown, carried?: IncidentCarry): P
   }
 
   const continueIfLong = async () => {
-    if (workflowInfo().historyLength < CONTINUE_AS_NEW_AFTER_EVENTS && !workflowInfo().continueAsNewSuggested) return;
+    if (workflowInfo().historyLength < recorded.continueAsNewAfterEvents && !workflowInfo().continueAsNewSuggested) return;
     await condition(() => busy === 0);
     await continueAsNew<typeof incidentWorkflow>(input, { ...state, signals: [...queued], status });
   };

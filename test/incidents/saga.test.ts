@@ -9,7 +9,7 @@
 // exactly those who were told.
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Client, WorkflowFailedError } from '@temporalio/client';
+import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { PrismaClient } from '@prisma/client';
 import { createDataConverter } from '../../src/temporal/codec';
 import { Keyring } from '../../src/crypto/keyring';
@@ -48,7 +48,8 @@ beforeAll(async () => {
   db = await isolatedDatabase('incident_saga');
   prisma = db.prisma;
   smtp = await startFakeSmtp();
-  config = testConfig({ DATABASE_URL: db.url, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: `incident-${randomUUID()}`, SMTP_URL: smtp.url });
+  // A short history limit: every incident of this file continues as new, some several times, and must not notice.
+  config = testConfig({ DATABASE_URL: db.url, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: `incident-${randomUUID()}`, SMTP_URL: smtp.url, BREACH_CONTINUE_AS_NEW_EVENTS: '150' });
   worker = await startTestWorker(config);
   temporal = new Client({ connection: env.connection, dataConverter: createDataConverter(Keyring.parse(TEST_KEYS)) });
 }, 180_000);
@@ -68,6 +69,16 @@ const notices = (users: BulkUser[]) => users.map((u) => mailTo(u.email, /^Securi
 
 async function start(input: IncidentStart & { id: string }) {
   return temporal.workflow.start(incidentWorkflow, { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: incidentWorkflowId(input.id), args: [input] });
+}
+
+/** How many runs the incident's workflow has had (continue-as-new starts a new run under the same id). */
+async function runsOf(id: string): Promise<number> {
+  let runs = 0;
+  for (let runId: string | undefined = (await temporal.workflow.getHandle(incidentWorkflowId(id)).describe()).runId; runId; runs += 1) {
+    const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await temporal.workflow.getHandle(incidentWorkflowId(id), runId).fetchHistory();
+    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+  }
+  return runs;
 }
 
 async function status(id: string): Promise<IncidentStatus> {
@@ -226,6 +237,8 @@ it('when nothing is done, escalations reach responders and the DPO at 24 h, 48 h
   });
   const report = await incidents().authorityReport(input.id, await env.currentTimeMs());
   expect(report.delayReason).toMatch(/Art\. 33\(1\)/);
+  // Three days of hourly retries: the history was cut by continue-as-new, the escalations came once each.
+  expect(await runsOf(input.id)).toBeGreaterThan(1);
 }, 300_000);
 
 it('retracted after 300 notices: 300 corrections, no further notice, every offer closed', async () => {
