@@ -61,6 +61,7 @@ const steps = proxyActivities<Activities>({
 
 const FIRST_RETRY_MS = 60_000;
 const MAX_RETRY_MS = 3_600_000;
+const LATE_RETRY_MS = 6 * 3_600_000;
 
 /** The start input, checked: a bad one fails the workflow at once with every problem named. */
 function checkedStart(raw: unknown, first: boolean): IncidentStart {
@@ -246,9 +247,10 @@ export async function incidentWorkflow(raw: unknown, carried?: IncidentCarry): P
       await refresh();
     }
     if ((undelivered > 0 && !state.gaveUpDelivery) || uncorrected) {
-      // Some deliveries failed: try again after a back-off (1 min, doubling to 1 h), or at once on a signal.
+      // Some deliveries failed: try again after a back-off (1 min, doubling), or at once on a signal.
       await condition(() => queued.length > 0, state.retryDelayMs);
-      state.retryDelayMs = Math.min(state.retryDelayMs * 2, MAX_RETRY_MS);
+      // Hourly at most until the deadline; past it (the miss is recorded), every six hours until given up.
+      state.retryDelayMs = Math.min(state.retryDelayMs * 2, Date.now() < notifyBy ? MAX_RETRY_MS : LATE_RETRY_MS);
     } else {
       await condition(() => queued.length > 0); // all delivered: wait for the responder (a report, a re-assessment, closing)
     }

@@ -198,7 +198,7 @@ it('mailboxes refusing for 30 hours are retried until they take the notice, all 
   expect((await status(input.id)).deadline).toMatchObject({ notify_users: { met: true }, authority_report: { met: true } });
 }, 300_000);
 
-it('when nothing is done, escalations reach responders and the DPO at 24 h, 48 h and 66 h, and the deadline records each miss with its reason', async () => {
+it('when nothing is done, escalations reach responders and the DPO at 24 h, 48 h and 66 h, the deadline records each miss with its reason, and a week later the saga records what it could not do', async () => {
   const [responder] = await bulkUsers(prisma, 1, `responder${randomUUID().slice(0, 6)}`, ['user', 'incident_responder']);
   const [dpo] = await bulkUsers(prisma, 1, `dpo${randomUUID().slice(0, 6)}`, ['user', 'dpo']);
   const users = await bulkUsers(prisma, 10, `stuck${randomUUID().slice(0, 6)}`);
@@ -206,11 +206,12 @@ it('when nothing is done, escalations reach responders and the DPO at 24 h, 48 h
   smtp.refuseWhile((address) => stuck.has(address)); // no notice gets through
   const discoveredAt = await serverNow();
   const input = incidentInput(discoveredAt, { userIds: users.map((u) => u.id) });
-  await start(input);
+  const handle = await start(input);
   try {
     await env.sleep('73h');
-  } finally {
+  } catch (err) {
     smtp.refuseWhile(undefined);
+    throw err;
   }
   const after = await status(input.id);
   expect(after.escalations.map((e) => e.label)).toEqual(['24h', '48h', '66h']);
@@ -239,6 +240,20 @@ it('when nothing is done, escalations reach responders and the DPO at 24 h, 48 h
   expect(report.delayReason).toMatch(/Art\. 33\(1\)/);
   // Three days of hourly retries: the history was cut by continue-as-new, the escalations came once each.
   expect(await runsOf(input.id)).toBeGreaterThan(1);
+
+  // The mailboxes never take it: a week past the deadline the saga gives up, records what it could not do,
+  // and the incident can be closed once the report is confirmed (the notices it sent stay sent).
+  try {
+    await env.sleep('7d');
+  } finally {
+    smtp.refuseWhile(undefined);
+  }
+  const gaveUp = await status(input.id);
+  expect(gaveUp.failures).toEqual([{ at: expect.any(String), step: 'notify_users', reason: expect.stringContaining('10 affected users could not be notified') }]);
+  await handle.signal(confirmAuthorityReportSignal, { reference: 'DPA-LATE', phase: 'initial' });
+  await handle.signal(closeIncidentSignal);
+  await env.sleep('1h');
+  expect((await handle.result()).status).toBe('closed');
 }, 300_000);
 
 it('retracted after 300 notices: 300 corrections, no further notice, every offer closed', async () => {
