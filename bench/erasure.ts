@@ -3,11 +3,9 @@
 // Temporal dev server with the real worker activities, Postgres and a local SMTP
 // server; with the time of each step, read from the workflow's history.
 //   BENCH_ERASURE_EXECUTIONS=10000 node --import tsx bench/erasure.ts
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { loadConfig } from '../src/config';
-import { Keyring } from '../src/crypto/keyring';
 import { createDataKeys } from '../src/crypto/data-keys';
 import { createPrisma } from '../src/db';
 import { createLogger } from '../src/logger';
@@ -21,7 +19,7 @@ import { userIdDigest } from '../src/erasure/steps';
 import { createDataConverter } from '../src/temporal/codec';
 import { freePort, startTemporalDevServer } from '../scripts/lib/dev-services';
 import { startSmtpCatcher } from '../scripts/lib/dev-mail';
-import { benchDatabase, machine, markdownTable, writeBenchmarkSection } from './lib';
+import { benchDatabase, benchWorkerConfig, machine, markdownTable, writeBenchmarkSection } from './lib';
 
 const EXECUTIONS = Number(process.env.BENCH_ERASURE_EXECUTIONS ?? 10_000);
 
@@ -33,21 +31,7 @@ async function main() {
   const temporal = await startTemporalDevServer({ port: await freePort(), headless: true });
   const mails: string[][] = [];
   const smtp = await startSmtpCatcher(0, ({ to }) => mails.push(to));
-  const keySpec = Keyring.generateSpec('v1');
-  const keyring = Keyring.parse(keySpec);
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: db.url,
-    DATABASE_POOL_SIZE: '10',
-    DATA_ENCRYPTION_KEYS: keySpec,
-    EMAIL_INDEX_KEY: randomBytes(32).toString('base64'),
-    RATE_LIMIT_KEY_SECRET: randomBytes(32).toString('base64'),
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_TASK_QUEUE: `bench-erasure-${randomUUID()}`,
-    SMTP_URL: smtp.url,
-    PASSWORD_COST_LOG2: '14',
-    LOG_LEVEL: 'warn',
-  });
+  const { config, keyring } = benchWorkerConfig('erasure', { databaseUrl: db.url, temporalAddress: temporal.address, smtpUrl: smtp.url });
   const prisma = createPrisma(db.url, 10);
   const dataKeys = createDataKeys(prisma, keyring, config);
   const profiles = createProfiles(prisma, dataKeys, parseEmailIndexKey(config.EMAIL_INDEX_KEY));

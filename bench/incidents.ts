@@ -9,7 +9,7 @@
 //      one SQL statement each) while this process, which runs the worker, samples its memory;
 //      with a tenth of the users first, then with all of them, twice.
 //   node --expose-gc --import tsx bench/incidents.ts
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -17,8 +17,6 @@ import { temporal as proto } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import { loadConfig } from '../src/config';
-import { Keyring } from '../src/crypto/keyring';
 import { createDataKeys } from '../src/crypto/data-keys';
 import { createPrisma } from '../src/db';
 import { createLogger } from '../src/logger';
@@ -33,7 +31,7 @@ import { createDataConverter } from '../src/temporal/codec';
 import { freePort, startTemporalDevServer } from '../scripts/lib/dev-services';
 import { startSmtpCatcher } from '../scripts/lib/dev-mail';
 import { createTransport } from '../src/mail/transport';
-import { benchDatabase, machine, markdownTable, measure, percentile, writeBenchmarkSection } from './lib';
+import { benchDatabase, benchWorkerConfig, machine, markdownTable, measure, percentile, writeBenchmarkSection } from './lib';
 
 const USERS = Number(process.env.BENCH_INCIDENT_USERS ?? 1_000_000);
 const NOTICES = Number(process.env.BENCH_INCIDENT_NOTICES ?? 2_000);
@@ -152,22 +150,7 @@ async function main() {
   stops.push(temporal.stop);
   const accepted: { to: string; at: number }[] = [];
   const smtp = await startSmtpCatcher(0, ({ to }) => accepted.push(...to.map((t) => ({ to: t, at: performance.now() }))));
-  const keySpec = Keyring.generateSpec('v1');
-  const keyring = Keyring.parse(keySpec);
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: db.url,
-    DATABASE_POOL_SIZE: '10',
-    DATA_ENCRYPTION_KEYS: keySpec,
-    EMAIL_INDEX_KEY: randomBytes(32).toString('base64'),
-    RATE_LIMIT_KEY_SECRET: randomBytes(32).toString('base64'),
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_TASK_QUEUE: `bench-incidents-${randomUUID()}`,
-    SMTP_URL: smtp.url,
-    PASSWORD_COST_LOG2: '14',
-    LOG_LEVEL: 'warn',
-    BREACH_CONTINUE_AS_NEW_EVENTS: String(CONTINUE_AS_NEW_AFTER_EVENTS),
-  });
+  const { config, keyring } = benchWorkerConfig('incidents', { databaseUrl: db.url, temporalAddress: temporal.address, smtpUrl: smtp.url }, { BREACH_CONTINUE_AS_NEW_EVENTS: String(CONTINUE_AS_NEW_AFTER_EVENTS) });
   const prisma = createPrisma(db.url, 10);
   const dataKeys = createDataKeys(prisma, keyring, config);
   const profiles = createProfiles(prisma, dataKeys, parseEmailIndexKey(config.EMAIL_INDEX_KEY));

@@ -1,10 +1,13 @@
 // Shared bench plumbing: a database to measure against, timing, and writing a
 // section of docs/BENCHMARKS.md between markers.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureDatabase, freePort, migrateDatabase, startEmbeddedPostgres } from '../scripts/lib/dev-services';
 import { ROOT } from '../scripts/lib/temporal-binaries';
+import { loadConfig } from '../src/config';
+import { Keyring } from '../src/crypto/keyring';
 
 /** DATABASE_URL's server, else an embedded Postgres under .data/bench-postgres; a fresh database either way. */
 export async function benchDatabase(name: string): Promise<{ url: string; stop(): Promise<void> }> {
@@ -69,4 +72,27 @@ export async function measure(concurrency: number, runs: number, once: (loop: nu
   );
   latencies.sort((a, b) => a - b);
   return { latencies, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The configuration of a bench that runs the real worker activities: the bench database, its own
+ * Temporal dev server and SMTP catcher, a fresh keyring and secrets, `overrides` on top.
+ */
+export function benchWorkerConfig(name: string, where: { databaseUrl: string; temporalAddress: string; smtpUrl: string }, overrides: Record<string, string> = {}) {
+  const keySpec = Keyring.generateSpec('v1');
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: where.databaseUrl,
+    DATABASE_POOL_SIZE: '10',
+    DATA_ENCRYPTION_KEYS: keySpec,
+    EMAIL_INDEX_KEY: randomBytes(32).toString('base64'),
+    RATE_LIMIT_KEY_SECRET: randomBytes(32).toString('base64'),
+    TEMPORAL_ADDRESS: where.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `bench-${name}-${randomUUID()}`,
+    SMTP_URL: where.smtpUrl,
+    PASSWORD_COST_LOG2: '14',
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  });
+  return { config, keyring: Keyring.parse(keySpec) };
 }
