@@ -7,7 +7,7 @@
 // and their offers closed), retraction and closing.
 import { randomUUID } from 'node:crypto';
 import { changeRole } from '../../scripts/roles';
-import { HttpClient, signedUpClient, startTestApi, type TestApi } from '../helpers/api';
+import { HttpClient, reauth, signedUpClient, startTestApi, type TestApi } from '../helpers/api';
 import { isolatedDatabase } from '../helpers/env';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 import { waitFor } from '../helpers/wait';
@@ -210,3 +210,20 @@ it('with Temporal unreachable the start answers 503 and leaves no incident witho
     await noTemporal.close();
   }
 }, 60_000);
+
+it("an affected user's data export shows the incident and, decrypted, their credit-monitoring code", async () => {
+  const [u] = await users(1);
+  const started = await responder.post('/v1/incidents', body({ affected: { userIds: [u!.user.id] } }));
+  await statusUntil(started.body.id, 'the notice', (s) => s.affected.notified === 1);
+  const [notice] = mailsTo(u!.email, /^Security incident/);
+  const code = /CM-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}/.exec(notice!.raw.replace(/=\r?\n/g, ''))?.[0];
+  expect(code).toBeDefined();
+
+  await reauth(u!.client);
+  const { requestId } = (await u!.client.post('/v1/privacy/exports')).body as { requestId: string };
+  await waitFor(async () => (await u!.client.get(`/v1/privacy/requests/${requestId}`)).body.downloadUrl, { timeoutMs: 60_000, what: 'the export' });
+  const file = JSON.parse((await u!.client.get(`/v1/privacy/exports/${requestId}/download`)).text);
+  expect(file.tables.incident_recipients.rows).toEqual([
+    expect.objectContaining({ incident_id: started.body.id, notice_version: 1, offer_code: code }),
+  ]);
+}, 90_000);
