@@ -23,6 +23,7 @@ import { deliverMailWorkflow, sendMarketingCampaignWorkflow, sendSecurityAlertsW
 import { erasureWorkflow } from '../src/erasure/workflows';
 import { privacyExportWorkflow } from '../src/data-export/workflows';
 import { incidentWorkflow } from '../src/incidents/workflows';
+import { rollUpUsageWorkflow } from '../src/analytics/workflows';
 import { closeIncidentSignal, confirmAuthorityReportSignal } from '../src/incidents/contract';
 import { admissionUpdate } from '../src/executions/contract';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
@@ -33,6 +34,7 @@ const OUT = path.join(ROOT, 'test', 'fixtures', 'histories');
 let modelRejects = false;
 let creditsRefused = false;
 let marketingSends = 0;
+let rollups = 0;
 
 const standIns: Activities = {
   async startExecution() {
@@ -161,6 +163,13 @@ const standIns: Activities = {
     return { notify_users: { met: true } };
   },
   async recordIncidentFailure() {},
+  // Behind by a day and a half: two calls.
+  async rollUpUsage() {
+    rollups += 1;
+    return rollups % 2 === 1
+      ? { hours: 24, hourBuckets: 30, dayBuckets: 1, upTo: '2026-01-02T00:00:00.000Z', more: true }
+      : { hours: 12, hourBuckets: 9, dayBuckets: 0, upTo: '2026-01-02T12:00:00.000Z', more: false };
+  },
   async escalateIncident() {
     return { pending: ['authority_report'], mailed: 2 };
   },
@@ -218,6 +227,7 @@ async function main() {
       ]),
       simple('sendMarketingCampaignWorkflow', sendMarketingCampaignWorkflow, ['00000000-0000-4000-8000-00000000ca01']),
       simple('deliverMailWorkflow', deliverMailWorkflow, ['00000000-0000-4000-8000-000000000001']),
+      simple('rollUpUsageWorkflow', rollUpUsageWorkflow, []),
       simple('privacyExportWorkflow', privacyExportWorkflow, [{ requestId: 'request-recorded' }]),
       {
         name: 'incidentWorkflow',

@@ -153,6 +153,12 @@ const envSchema = z.object({
   ERASURE_DEADLINE: durationSchema.default('30d'),
   /** A step of an erasure still failing this long after the request alerts the DPO and marks it at risk. */
   ERASURE_WARNING: durationSchema.default('25d'),
+  /** Usage analytics (src/analytics): how often closed hours are rolled up into anonymous aggregates. */
+  ANALYTICS_ROLLUP_INTERVAL: durationSchema.default('1h'),
+  /** A bucket with fewer distinct users than this is shown to creators and operators as suppressed, without numbers. */
+  ANALYTICS_MIN_GROUP: z.coerce.number().int().min(2).max(1000).default(5),
+  /** An hour is rolled up this long after it ends, so the runs it started have finished. */
+  ANALYTICS_SETTLE: durationSchema.default('15m'),
   /** Breach response (src/incidents): affected users are notified, and the authority informed, by discovery + this. */
   BREACH_NOTIFY_DEADLINE: durationSchema.default('72h'),
   /** When, after discovery, the responders and the DPO are mailed about whatever is not done yet (comma-separated durations). */

@@ -13,6 +13,7 @@ import { createRetentionActivities } from '../retention/activities';
 import { createSecurityDataActivities } from '../security-data/activities';
 import { createMailActivities, createOutbox } from '../mail/activities';
 import { createIncidentActivities } from '../incidents/activities';
+import { createAnalyticsActivities } from '../analytics/activities';
 import { createErasureActivities } from '../erasure/activities';
 import type { Client } from '@temporalio/client';
 import { createExportActivities } from '../data-export/activities';
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailActivities({ ...deps, dataKeys }),
     ...createErasureActivities({ ...deps, dataKeys, ledger }),
     ...createExportActivities({ ...deps, dataKeys }),
+    ...createAnalyticsActivities(deps),
     ...createIncidentActivities({ ...deps, dataKeys, mail: createOutbox({ ...deps, dataKeys }) }),
   };
 }

@@ -27,6 +27,8 @@ import { registerConsentRoutes } from '../consent/routes';
 import { createDataKeys } from '../crypto/data-keys';
 import { createMailService } from '../mail/service';
 import { registerIncidentRoutes } from '../incidents/routes';
+import { registerAnalyticsRoutes } from '../analytics/routes';
+import { createAnalyticsService } from '../analytics/service';
 import { createIncidentControl } from '../incidents/control';
 import { incidentSettings } from '../incidents/service';
 import { mailDelivery } from '../mail/delivery';
@@ -157,6 +159,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   const dataExports = createExportService({ prisma, dataKeys, requests: privacyRequests, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
   registerExportRoutes(route, dataExports);
+  registerAnalyticsRoutes(route, createAnalyticsService(prisma, { minGroup: config.ANALYTICS_MIN_GROUP }));
   registerIncidentRoutes(
     route,
     createIncidentControl({ prisma, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, settings: incidentSettings(config) }),

@@ -11,8 +11,10 @@ import { SECURITY_DATA_CLEANUP_SCHEDULE_ID } from '../security-data/contract';
 import { cleanUpSecurityDataWorkflow } from '../security-data/workflows';
 import { SEND_SECURITY_ALERTS_SCHEDULE_ID } from '../mail/contract';
 import { sendSecurityAlertsWorkflow } from '../mail/workflows';
+import { ANALYTICS_ROLLUP_SCHEDULE_ID } from '../analytics/contract';
+import { rollUpUsageWorkflow } from '../analytics/workflows';
 
-type ScheduleConfig = Pick<Config, 'RESERVATION_SWEEP_INTERVAL' | 'RETENTION_SWEEP_INTERVAL' | 'SECURITY_DATA_CLEANUP_INTERVAL' | 'SECURITY_ALERT_INTERVAL' | 'TEMPORAL_TASK_QUEUE'>;
+type ScheduleConfig = Pick<Config, 'RESERVATION_SWEEP_INTERVAL' | 'RETENTION_SWEEP_INTERVAL' | 'SECURITY_DATA_CLEANUP_INTERVAL' | 'SECURITY_ALERT_INTERVAL' | 'ANALYTICS_ROLLUP_INTERVAL' | 'TEMPORAL_TASK_QUEUE'>;
 
 /**
  * A schedule that starts `workflow` every `every` on the task queue, never two runs at
@@ -37,6 +39,8 @@ export function scheduleDefinitions(config: ScheduleConfig): ScheduleOptions[] {
     periodic(SECURITY_DATA_CLEANUP_SCHEDULE_ID, cleanUpSecurityDataWorkflow, config.SECURITY_DATA_CLEANUP_INTERVAL, '1d', queue),
     // Each run sends everything queued: no run needs catching up.
     periodic(SEND_SECURITY_ALERTS_SCHEDULE_ID, sendSecurityAlertsWorkflow, config.SECURITY_ALERT_INTERVAL, '1m', queue),
+    // Each run catches up from its watermark: one catch-up run after an outage is enough.
+    periodic(ANALYTICS_ROLLUP_SCHEDULE_ID, rollUpUsageWorkflow, config.ANALYTICS_ROLLUP_INTERVAL, '1d', queue),
   ];
 }
 

@@ -10,3 +10,4 @@ export * from '../mail/workflows';
 export * from '../erasure/workflows';
 export * from '../data-export/workflows';
 export * from '../incidents/workflows';
+export * from '../analytics/workflows';

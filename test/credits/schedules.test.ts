@@ -8,6 +8,7 @@ import { Keyring } from '../../src/crypto/keyring';
 import { createLedger } from '../../src/credits/ledger';
 import { createCreditActivities } from '../../src/credits/activities';
 import { SEND_SECURITY_ALERTS_SCHEDULE_ID } from '../../src/mail/contract';
+import { ANALYTICS_ROLLUP_SCHEDULE_ID } from '../../src/analytics/contract';
 import { ensureSchedules } from '../../src/temporal/schedules';
 import { RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID } from '../../src/credits/contract';
 import { SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID } from '../../src/retention/contract';
@@ -27,7 +28,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const id of [RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID, SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID, SECURITY_DATA_CLEANUP_SCHEDULE_ID, SEND_SECURITY_ALERTS_SCHEDULE_ID]) await client.schedule.getHandle(id).delete().catch(() => undefined);
+  for (const id of [RELEASE_EXPIRED_RESERVATIONS_SCHEDULE_ID, SWEEP_EXPIRED_EXECUTIONS_SCHEDULE_ID, SECURITY_DATA_CLEANUP_SCHEDULE_ID, SEND_SECURITY_ALERTS_SCHEDULE_ID, ANALYTICS_ROLLUP_SCHEDULE_ID]) await client.schedule.getHandle(id).delete().catch(() => undefined);
   await client.connection.close();
   await worker.stop();
   await closeTestPrisma();
