@@ -1,8 +1,8 @@
 // The usage rollup (SPEC feature 8, policy section 1): closed hours of tool runs
 // become anonymous aggregates per tool (runs, successes, failures by error
 // code, p50/p95 latency, credits earned, and how many distinct users, as a
-// number), then each closed day from the runs of its hours that had enough
-// users to be shown. Each bucket is written once (a re-run inserts nothing), so
+// number), then each closed day, per tool and for the whole platform, from the
+// runs of the hours that had enough users to be shown. Each bucket is written once (a re-run inserts nothing), so
 // the aggregates outlive the runs (deleted at 90 days) and the accounts
 // (erasure). A user who restricted processing or objected to analytics is left
 // out of every bucket rolled up from then on. The watermark says how far it has
@@ -43,29 +43,41 @@ const countedRuns = (from: Date, to: Date, extra: Prisma.Sql = Prisma.empty) => 
     AND e.status IN ('succeeded', 'failed')
     AND NOT u.restricted AND NOT u.objects_to_analytics ${extra}`;
 
-/** Inserts one bucket per tool and `unit` (hour or day) over `runs`; existing buckets are left as they are. */
-function insertBuckets(unit: 'hour' | 'day', runs: Prisma.Sql): Prisma.Sql {
-  const granularity = unit === 'hour' ? 'hour' : 'day';
+/** The numbers of a bucket, over the `runs` CTE grouped by the caller. */
+const NUMBERS = Prisma.sql`
+  count(*)::int AS runs,
+  (count(*) FILTER (WHERE status = 'succeeded'))::int AS succeeded,
+  (count(*) FILTER (WHERE status = 'failed'))::int AS failed,
+  round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms))::int AS p50,
+  round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms))::int AS p95,
+  (coalesce(sum(cost_credits) FILTER (WHERE status = 'succeeded'), 0))::int AS credits,
+  count(DISTINCT user_id)::int AS users`;
+
+/**
+ * Inserts one bucket per tool and `unit` (hour or day) over `runs` into analytics_buckets, or with
+ * `platform`, one per day for all tools together into analytics_platform_days. Existing buckets are
+ * left as they are.
+ */
+function insertBuckets(unit: 'hour' | 'day', runs: Prisma.Sql, platform = false): Prisma.Sql {
+  const bucket = Prisma.sql`date_trunc(${unit}, created_at, 'UTC')`;
+  const keys = platform ? Prisma.sql`${bucket} AS bucket_start` : Prisma.sql`tool_id, ${bucket} AS bucket_start`;
+  const groupBy = platform ? Prisma.sql`1` : Prisma.sql`1, 2`;
+  const join = platform ? Prisma.sql`USING (bucket_start)` : Prisma.sql`USING (tool_id, bucket_start)`;
+  const insert = platform
+    ? Prisma.sql`INSERT INTO analytics_platform_days (day, runs, succeeded, failed, p50_latency_ms, p95_latency_ms, credits_earned, distinct_users, failures_by_code)
+        SELECT agg.bucket_start`
+    : Prisma.sql`INSERT INTO analytics_buckets (tool_id, granularity, bucket_start, runs, succeeded, failed, p50_latency_ms, p95_latency_ms, credits_earned, distinct_users, failures_by_code)
+        SELECT agg.tool_id, ${unit}, agg.bucket_start`;
   return Prisma.sql`
     WITH runs AS (${runs}),
-    agg AS (
-      SELECT tool_id, date_trunc(${granularity}, created_at, 'UTC') AS bucket_start,
-             count(*)::int AS runs,
-             (count(*) FILTER (WHERE status = 'succeeded'))::int AS succeeded,
-             (count(*) FILTER (WHERE status = 'failed'))::int AS failed,
-             round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms))::int AS p50,
-             round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms))::int AS p95,
-             (coalesce(sum(cost_credits) FILTER (WHERE status = 'succeeded'), 0))::int AS credits,
-             count(DISTINCT user_id)::int AS users
-      FROM runs GROUP BY 1, 2),
+    agg AS (SELECT ${keys}, ${NUMBERS} FROM runs GROUP BY ${groupBy}),
     codes AS (
-      SELECT tool_id, bucket_start, jsonb_object_agg(code, n) AS by_code FROM (
-        SELECT tool_id, date_trunc(${granularity}, created_at, 'UTC') AS bucket_start, coalesce(error_code, 'unknown') AS code, count(*) AS n
-        FROM runs WHERE status = 'failed' GROUP BY 1, 2, 3) c
-      GROUP BY 1, 2)
-    INSERT INTO analytics_buckets (tool_id, granularity, bucket_start, runs, succeeded, failed, p50_latency_ms, p95_latency_ms, credits_earned, distinct_users, failures_by_code)
-    SELECT agg.tool_id, ${granularity}, agg.bucket_start, agg.runs, agg.succeeded, agg.failed, agg.p50, agg.p95, agg.credits, agg.users, coalesce(codes.by_code, '{}'::jsonb)
-    FROM agg LEFT JOIN codes USING (tool_id, bucket_start)
+      SELECT ${platform ? Prisma.empty : Prisma.sql`tool_id,`} bucket_start, jsonb_object_agg(code, n) AS by_code FROM (
+        SELECT ${keys}, coalesce(error_code, 'unknown') AS code, count(*) AS n
+        FROM runs WHERE status = 'failed' GROUP BY ${groupBy}, ${platform ? Prisma.sql`2` : Prisma.sql`3`}) c
+      GROUP BY ${groupBy})
+    ${insert}, agg.runs, agg.succeeded, agg.failed, agg.p50, agg.p95, agg.credits, agg.users, coalesce(codes.by_code, '{}'::jsonb)
+    FROM agg LEFT JOIN codes ${join}
     ON CONFLICT DO NOTHING`;
 }
 
@@ -90,6 +102,7 @@ export function createRollup(prisma: PrismaClient, settings: RollupSettings) {
               SELECT tool_id, bucket_start FROM analytics_buckets
               WHERE granularity = 'hour' AND bucket_start >= ${dayStart} AND bucket_start < ${new Date(dayEnd)} AND distinct_users >= ${settings.minGroup})`;
             dayBuckets += await tx.$executeRaw(insertBuckets('day', countedRuns(dayStart, new Date(dayEnd), visibleHours)));
+            await tx.$executeRaw(insertBuckets('day', countedRuns(dayStart, new Date(dayEnd), visibleHours), true));
           }
           await tx.analyticsWatermark.upsert({ where: { kind: WATERMARK }, create: { kind: WATERMARK, upTo: new Date(to) }, update: { upTo: new Date(to) } });
           return { hours: (to - from) / HOUR, hourBuckets, dayBuckets, upTo: new Date(to).toISOString(), more: to < target };

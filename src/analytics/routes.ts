@@ -28,7 +28,45 @@ const Bucket = z
   })
   .openapi('AnalyticsBucket');
 
+const PlatformQuery = z
+  .object({
+    from: z.string().datetime({ offset: true }).optional().openapi({ description: 'start of the period (default: `to` minus 30 days)', format: 'date-time' }),
+    to: z.string().datetime({ offset: true }).optional().openapi({ description: 'end of the period, exclusive (default: now)', format: 'date-time' }),
+  })
+  .strict();
+
+const PlatformDay = z
+  .object({
+    day: z.date().openapi({ format: 'date-time' }),
+    suppressed: z.boolean(),
+    runs: z.number().int().optional(),
+    succeeded: z.number().int().optional(),
+    failed: z.number().int().optional(),
+    failureRate: z.number().optional(),
+    failuresByCode: z.record(z.number().int()).optional(),
+    p50LatencyMs: z.number().int().nullable().optional(),
+    p95LatencyMs: z.number().int().nullable().optional(),
+    creditsEarned: z.number().int().optional(),
+  })
+  .openapi('PlatformAnalyticsDay');
+
 export function registerAnalyticsRoutes(route: RouteRegistrar, analytics: AnalyticsService) {
+  route({
+    method: 'get',
+    path: '/v1/admin/analytics',
+    operationId: 'getPlatformAnalytics',
+    summary: 'The platform per closed day: runs, failure rate and failures by error code, latency, credits (admin); small groups suppressed',
+    tags: ['staff'],
+    access: ['admin'],
+    query: PlatformQuery,
+    responses: { 200: z.object({ items: z.array(PlatformDay) }).openapi('PlatformAnalytics') },
+    handler: async ({ query }) => {
+      const to = query.to ? new Date(query.to) : new Date();
+      const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY);
+      return { status: 200, body: { items: await analytics.platformAnalytics(from, to) } };
+    },
+  });
+
   route({
     method: 'get',
     path: '/v1/creator/tools/:id/analytics',

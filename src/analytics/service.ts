@@ -45,6 +45,29 @@ export function createAnalyticsService(prisma: PrismaClient, settings: { minGrou
             },
       );
     },
+
+    /** The platform per closed day (operators: "improve the platform"), small days suppressed the same way. */
+    async platformAnalytics(from: Date, to: Date) {
+      if (to.getTime() <= from.getTime()) throw new DomainError('validation_failed', 'to must be after from', [{ path: 'to', message: 'must be after from' }]);
+      if ((to.getTime() - from.getTime()) / UNIT_MS.day > MAX_BUCKETS.day) throw new DomainError('validation_failed', `at most ${MAX_BUCKETS.day} days per request`, [{ path: 'from', message: 'period too long' }]);
+      const rows = await prisma.analyticsPlatformDay.findMany({ where: { day: { gte: from, lt: to } }, orderBy: { day: 'asc' } });
+      return rows.map((row) =>
+        row.distinctUsers < settings.minGroup
+          ? { day: row.day, suppressed: true as const }
+          : {
+              day: row.day,
+              suppressed: false as const,
+              runs: row.runs,
+              succeeded: row.succeeded,
+              failed: row.failed,
+              failureRate: row.runs ? Math.round((row.failed / row.runs) * 10_000) / 10_000 : 0,
+              failuresByCode: row.failuresByCode as Record<string, number>,
+              p50LatencyMs: row.p50LatencyMs,
+              p95LatencyMs: row.p95LatencyMs,
+              creditsEarned: row.creditsEarned,
+            },
+      );
+    },
   };
 }
 

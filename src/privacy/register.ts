@@ -656,6 +656,7 @@ export const NOT_PERSONAL = {
   analytics_buckets:
     'usage aggregates per tool and closed hour or day (counts, latency percentiles, credits, how many distinct users as a number): no user id, input or output; runs of users who restricted processing or objected to analytics are left out',
   analytics_watermarks: 'how far the usage rollup has come (one timestamp)',
+  analytics_platform_days: 'the whole platform\'s usage per closed day (counts, failure codes, latency, credits, how many distinct users as a number): no user id, input or output',
   _prisma_migrations: "Prisma's record of the migrations applied: names, checksums, times",
   erasure_certificates:
     'proof that an erasure was done: the request id, the pseudonym the financial records now carry, row counts per table, times; nothing that names the person',

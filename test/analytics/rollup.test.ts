@@ -12,6 +12,7 @@ import { isolatedDatabase } from '../helpers/env';
 import { bulkUsers } from '../helpers/incidents';
 import { createTool } from '../helpers/tools';
 import { createRollup } from '../../src/analytics/rollup';
+import { changeRole } from '../../scripts/roles';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -160,4 +161,30 @@ it("only the tool's creator reads its analytics; bad periods are refused", async
     const res = await a.client.get(path(a.toolId) + query);
     expect({ query, status: res.status, code: res.body.error?.code }).toEqual({ query, status: 400, code: 'validation_failed' });
   }
+});
+
+it('operators read the platform per day (admin only): shown hours of every tool together, small days suppressed', async () => {
+  const admin = await signedUpClient(api.baseUrl, 'Operator');
+  await changeRole(prisma, 'grant', admin.email, 'admin');
+  const res = await admin.client.get(`/v1/admin/analytics?from=${new Date(day0).toISOString()}&to=${new Date(day0 + DAY).toISOString()}`);
+  expect(res.status).toBe(200);
+  // The day was rolled up by the first test: its one shown hour (hour 3: 5 runs, one model_timeout), not the
+  // suppressed hours 4 and 5; runs the later tests wrote into that day after it was rolled up do not change it.
+  expect(res.body.items).toEqual([
+    {
+      day: new Date(day0).toISOString(),
+      suppressed: false,
+      runs: 5,
+      succeeded: 4,
+      failed: 1,
+      failureRate: 0.2,
+      failuresByCode: { model_timeout: 1 },
+      p50LatencyMs: expect.any(Number),
+      p95LatencyMs: expect.any(Number),
+      creditsEarned: 12,
+    },
+  ]);
+  const plain = await signedUpClient(api.baseUrl, 'Not an operator');
+  expect((await plain.client.get('/v1/admin/analytics')).status).toBe(403);
+  expect((await admin.client.get('/v1/admin/analytics?from=not-a-date')).status).toBe(400);
 });
