@@ -105,9 +105,14 @@ export const PROMISES: PolicyPromise[] = [
   },
   {
     promise: 'Usage analytics: indefinite, anonymized: aggregates only, no user ids, small groups suppressed',
-    code: [],
-    tests: [],
-    notYet: 'issue 14 (creator analytics)',
+    code: ['src/analytics/rollup.ts', 'src/analytics/service.ts', 'src/analytics/routes.ts', 'src/analytics/workflows.ts', 'src/temporal/schedules.ts'],
+    tests: [
+      t('test/analytics/rollup.test.ts', 'a bucket of 4 users is suppressed, one of 5 is shown'),
+      t('test/analytics/rollup.test.ts', 'overlapping periods and a day against its hours never single out a user'),
+      t('test/analytics/rollup.test.ts', 'users who restricted processing or objected to analytics are not counted'),
+      t('test/analytics/rollup.test.ts', 'each bucket is rolled up once'),
+      t('test/analytics/rollup.test.ts', 'operators read the platform per day'),
+    ],
   },
 
   // SPEC, "Personal data: one register, per-user keys"
@@ -162,8 +167,8 @@ export const PROMISES: PolicyPromise[] = [
   {
     promise: 'Privacy: creators never see user identity or outputs',
     code: ['src/executions/views.ts', 'src/tools/views.ts'],
-    tests: [t('test/executions/executions.test.ts', 'execution id is a 404')],
-    notYet: 'runs are shown to their owner only; creator analytics and input samples come with issue 14',
+    tests: [t('test/executions/executions.test.ts', 'execution id is a 404'), t('test/analytics/rollup.test.ts', "only the tool's creator reads its analytics")],
+    notYet: 'creators see only anonymous aggregates of their own tools; redacted input samples come with the rest of issue 14',
   },
   {
     promise: "Access: every route checks who may see what; one user's ids are useless to another (404, not 403)",
