@@ -98,9 +98,11 @@ export function createRollup(prisma: PrismaClient, settings: RollupSettings) {
           // Every day that ends in (from, to]: from the runs of its hours shown to creators (>= minGroup users).
           for (let dayEnd = Math.floor(from / DAY) * DAY + DAY; dayEnd <= to; dayEnd += DAY) {
             const dayStart = new Date(dayEnd - DAY);
-            const visibleHours = Prisma.sql`AND (e.tool_id, date_trunc('hour', e.created_at, 'UTC')) IN (
-              SELECT tool_id, bucket_start FROM analytics_buckets
-              WHERE granularity = 'hour' AND bucket_start >= ${dayStart} AND bucket_start < ${new Date(dayEnd)} AND distinct_users >= ${settings.minGroup})`;
+            // One primary-key look-up per run (the buckets were just written: no statistics to plan a join with).
+            const visibleHours = Prisma.sql`AND EXISTS (
+              SELECT 1 FROM analytics_buckets b
+              WHERE b.tool_id = e.tool_id AND b.granularity = 'hour' AND b.bucket_start = date_trunc('hour', e.created_at, 'UTC')
+                AND b.distinct_users >= ${settings.minGroup})`;
             dayBuckets += await tx.$executeRaw(insertBuckets('day', countedRuns(dayStart, new Date(dayEnd), visibleHours)));
             await tx.$executeRaw(insertBuckets('day', countedRuns(dayStart, new Date(dayEnd), visibleHours), true));
           }
