@@ -13,6 +13,7 @@ import { bulkUsers } from '../helpers/incidents';
 import { createTool } from '../helpers/tools';
 import { createRollup } from '../../src/analytics/rollup';
 import { changeRole } from '../../scripts/roles';
+import { eraseRegisteredData } from '../../src/erasure/engine';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -187,4 +188,22 @@ it('operators read the platform per day (admin only): shown hours of every tool 
   const plain = await signedUpClient(api.baseUrl, 'Not an operator');
   expect((await plain.client.get('/v1/admin/analytics')).status).toBe(403);
   expect((await admin.client.get('/v1/admin/analytics?from=not-a-date')).status).toBe(400);
+});
+
+it("erasing a counted user (the erasure engine, every registered table) leaves the aggregates as they were, naming no one", async () => {
+  const { client, toolId } = await creatorWithTool();
+  const users = await bulkUsers(prisma, 5, `erase${randomUUID().slice(0, 6)}`);
+  await prisma.analyticsWatermark.update({ where: { kind: 'usage' }, data: { upTo: at(11, 0) } });
+  await runs(toolId, users.map((u) => ({ userId: u.id, at: at(12) })));
+  await rollUpAll();
+  const before = await prisma.analyticsBucket.findMany({ where: { toolId } });
+  expect(before.length).toBeGreaterThan(0);
+
+  await prisma.$transaction((tx) => eraseRegisteredData(tx, users[0]!.id, randomUUID()));
+  expect(await prisma.execution.count({ where: { userId: users[0]!.id } })).toBe(0);
+  await prisma.analyticsWatermark.update({ where: { kind: 'usage' }, data: { upTo: at(11, 0) } });
+  await rollUpAll();
+  expect(await prisma.analyticsBucket.findMany({ where: { toolId } })).toEqual(before);
+  expect(JSON.stringify(before)).not.toContain(users[0]!.id);
+  expect((await analytics(client, toolId, at(12, 0), at(13, 0)))[0]).toMatchObject({ suppressed: false, runs: 5 });
 });
