@@ -63,6 +63,7 @@ export const ERROR_CATALOG = {
   export_expired: 'the export link has expired and the file is deleted: request a new export',
   export_failed: 'the export could not be made: request a new export',
   erasure_in_progress: 'the grace period is over: the erasure has started and can no longer be cancelled',
+  access_reason_required: 'support access needs the reason in the X-Access-Reason header (1 to 500 characters)',
   discovered_in_future: 'discoveredAt is in the future: the clock starts when the breach was discovered',
   incident_exists: 'an incident with this id already exists',
   incident_closed: 'the incident is closed',

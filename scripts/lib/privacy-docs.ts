@@ -227,9 +227,12 @@ export const PROMISES: PolicyPromise[] = [
   },
   {
     promise: "Support access: support reads a user's runs with a stated reason; every access is audited and shown to the user in their export",
-    code: [],
-    tests: [],
-    notYet: 'issue 14 (support access); operator_actions already audits clearing a fraud review',
+    code: ['src/support/service.ts', 'src/support/routes.ts', 'prisma/migrations/20261128185857_support_access_audit/migration.sql'],
+    tests: [
+      t('test/support/access.test.ts', 'each access writes exactly one audit entry first'),
+      t('test/support/access.test.ts', 'without the role 403, without a reason 400'),
+      t('test/support/access.test.ts', 'the user sees each access in their export'),
+    ],
   },
   {
     promise:

@@ -27,6 +27,8 @@ import { registerConsentRoutes } from '../consent/routes';
 import { createDataKeys } from '../crypto/data-keys';
 import { createMailService } from '../mail/service';
 import { registerIncidentRoutes } from '../incidents/routes';
+import { registerSupportRoutes } from '../support/routes';
+import { createSupportService } from '../support/service';
 import { registerAnalyticsRoutes } from '../analytics/routes';
 import { createAnalyticsService } from '../analytics/service';
 import { createIncidentControl } from '../incidents/control';
@@ -159,6 +161,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   const dataExports = createExportService({ prisma, dataKeys, requests: privacyRequests, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
   registerExportRoutes(route, dataExports);
+  registerSupportRoutes(route, createSupportService(prisma), dataKeys);
   registerAnalyticsRoutes(route, createAnalyticsService(prisma, { minGroup: config.ANALYTICS_MIN_GROUP }));
   registerIncidentRoutes(
     route,

@@ -49,6 +49,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   export_expired: 410,
   export_failed: 409,
   erasure_in_progress: 409,
+  access_reason_required: 400,
   discovered_in_future: 422,
   incident_exists: 409,
   incident_closed: 409,

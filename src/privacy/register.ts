@@ -613,6 +613,25 @@ export const PERSONAL_DATA = {
     },
   },
 
+  support_access_audit: {
+    holds: "every time support staff read the user's runs: which (the list, or one run), why (the stated reason) and when",
+    owner: { column: 'user_id' },
+    category: 'support_audit',
+    basis: legalObligation('Art. 5(2) and 32 GDPR: accountability for staff access to personal data; the policy promises the user sees it'),
+    retention: untilAccountDeletion,
+    export: include,
+    erasure: del,
+    columns: {
+      id: {},
+      staff_id: { export: OPERATOR_MASK },
+      user_id: {},
+      action: {},
+      execution_id: {},
+      reason: {},
+      created_at: {},
+    },
+  },
+
   privacy_exports: {
     holds: 'the data exports made for the user: size, chunk count and SHA-256 of each file, when it was made and until when it can be downloaded',
     owner: { column: 'user_id' },
