@@ -31,6 +31,8 @@ import { registerSupportRoutes } from '../support/routes';
 import { createSupportService } from '../support/service';
 import { registerAnalyticsRoutes } from '../analytics/routes';
 import { createAnalyticsService } from '../analytics/service';
+import { registerInputSampleRoutes } from '../input-samples/routes';
+import { createInputSampleService } from '../input-samples/service';
 import { createIncidentControl } from '../incidents/control';
 import { incidentSettings } from '../incidents/service';
 import { mailDelivery } from '../mail/delivery';
@@ -143,11 +145,12 @@ export function createApp(deps: ApiDeps): Express {
     createAdjustmentService(prisma, ledger),
   );
 
+  const profiles = createProfiles(prisma, dataKeys, emailIndexKey);
   const privacyRequests = createPrivacyRequests(prisma, { deadlineMs: config.PRIVACY_REQUEST_DEADLINE });
   const erasure = createErasureService({
     prisma,
     dataKeys,
-    profiles: createProfiles(prisma, dataKeys, emailIndexKey),
+    profiles,
     requests: privacyRequests,
     temporal: deps.temporal,
     settings: { graceMs: config.ERASURE_GRACE, deadlineMs: config.ERASURE_DEADLINE, warningMs: config.ERASURE_WARNING, taskQueue: config.TEMPORAL_TASK_QUEUE },
@@ -163,6 +166,7 @@ export function createApp(deps: ApiDeps): Express {
   registerExportRoutes(route, dataExports);
   registerSupportRoutes(route, createSupportService(prisma), dataKeys);
   registerAnalyticsRoutes(route, createAnalyticsService(prisma, { minGroup: config.ANALYTICS_MIN_GROUP }));
+  registerInputSampleRoutes(route, createInputSampleService(prisma, dataKeys, profiles));
   registerIncidentRoutes(
     route,
     createIncidentControl({ prisma, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, settings: incidentSettings(config) }),
