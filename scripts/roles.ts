@@ -1,37 +1,30 @@
-// Operator command: grant or revoke a staff role. Roles are never granted
-// through the API (a user cannot make themselves support, dpo or admin).
-//   npm run roles -- grant alice@example.com support
-//   npm run roles -- revoke alice@example.com support
+// Operator command: grant or revoke a staff role, audited in operator_actions
+// (operator "cli:<os user>", the reason). Roles are never granted through the
+// API (a user cannot make themselves support, dpo or admin).
+//   npm run roles -- grant alice@example.com support --reason "joins the support rota"
+//   npm run roles -- revoke alice@example.com support --reason "left the team"
 //   npm run roles -- list alice@example.com
-import { Role, type PrismaClient } from '@prisma/client';
-import { emailIndexKeyFromEnv, runCommand, UsageError } from './lib/cli';
-import { findUserIdByEmail } from '../src/accounts/email-index';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { PrismaClient, Role } from '@prisma/client';
+import { changeRole, STAFF_ROLES } from '../src/accounts/roles';
+import { accountIdByEmail, runCommand, UsageError } from './lib/cli';
 
-const STAFF_ROLES: readonly Role[] = Object.values(Role).filter((r) => r !== Role.user);
+const USAGE = `usage: npm run roles -- grant|revoke <email> <${STAFF_ROLES.join('|')}> --reason "<why>"   |   npm run roles -- list <email>`;
 
-export async function changeRole(prisma: PrismaClient, action: 'grant' | 'revoke', email: string, role: Role, indexKey = emailIndexKeyFromEnv()): Promise<Role[]> {
-  if (!STAFF_ROLES.includes(role)) throw new Error(`role must be one of ${STAFF_ROLES.join(', ')}`);
-  return prisma.$transaction(async (tx) => {
-    const id = await findUserIdByEmail(tx, indexKey, email);
-    const user = id ? await tx.user.findUnique({ where: { id } }) : null;
-    if (!user) throw new Error(`no account with email ${email}`);
-    const roles = action === 'grant' ? [...new Set([...user.roles, role])] : user.roles.filter((r) => r !== role);
-    const updated = await tx.user.update({ where: { id: user.id }, data: { roles } });
-    return updated.roles;
-  });
+/** Runs one command; returns the line to print, or throws. Exported for the tests. */
+export async function rolesCommand(prisma: PrismaClient, argv: string[], operator = `cli:${os.userInfo().username}`): Promise<string> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { reason: { type: 'string' } } });
+  const [action, email, role] = positionals;
+  if (action === 'list' && email && positionals.length === 2) {
+    const user = await prisma.user.findUniqueOrThrow({ where: { id: await accountIdByEmail(prisma, email) }, select: { roles: true } });
+    return `${email}: ${user.roles.join(', ')}`;
+  }
+  const reason = values.reason?.trim();
+  if ((action !== 'grant' && action !== 'revoke') || !email || !role || positionals.length !== 3 || !reason || reason.length < 3) throw new UsageError(USAGE);
+  if (!STAFF_ROLES.includes(role as Role)) throw new UsageError(USAGE);
+  const result = await changeRole(prisma, await accountIdByEmail(prisma, email), { action, role: role as Role, operator, reason });
+  return `${email}: ${result.roles.join(', ')}${result.changed ? '' : ' (nothing changed)'}`;
 }
 
-const USAGE = 'usage: npm run roles -- grant|revoke <email> <role>   |   npm run roles -- list <email>';
-
-runCommand(module, async (prisma, [action, email, role]) => {
-  if (action === 'list' && email) {
-    const id = await findUserIdByEmail(prisma, emailIndexKeyFromEnv(), email);
-    const user = id ? await prisma.user.findUnique({ where: { id } }) : null;
-    return user ? user.roles.join(', ') : `no account with email ${email}`;
-  }
-  if ((action === 'grant' || action === 'revoke') && email && role) {
-    const roles = await changeRole(prisma, action, email, role as Role);
-    return `${email}: ${roles.join(', ')}`;
-  }
-  throw new UsageError(USAGE);
-});
+runCommand(module, (prisma, argv) => rolesCommand(prisma, argv));

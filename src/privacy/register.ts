@@ -421,7 +421,7 @@ export const PERSONAL_DATA = {
   },
 
   operator_actions: {
-    holds: 'the support and operator audit: actions on an account outside the ledger (today: clearing a fraud review)',
+    holds: "the support and operator audit: actions on an account outside the ledger: clearing a fraud review, granting or revoking a staff role",
     owner: { column: 'user_id' },
     category: 'support_audit',
     basis: legitimateInterest('accountability: every staff action on an account is recorded, and shown to the user'),
@@ -434,7 +434,7 @@ export const PERSONAL_DATA = {
       operator: { export: OPERATOR_MASK },
       action: {},
       reason: { erasure: blank('free text an operator wrote about the person') },
-      detail: { erasure: blank('what the action undid, e.g. the review reason: about the person') },
+      detail: { erasure: blank('what the action changed: the review reason it lifted (about the person), or the role') },
       created_at: {},
     },
   },

@@ -12,8 +12,8 @@ import { isolatedDatabase } from '../helpers/env';
 import { bulkUsers } from '../helpers/incidents';
 import { createTool } from '../helpers/tools';
 import { createRollup } from '../../src/analytics/rollup';
-import { changeRole } from '../../scripts/roles';
 import { eraseRegisteredData } from '../../src/erasure/engine';
+import { grantRole } from '../helpers/accounts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -166,7 +166,7 @@ it("only the tool's creator reads its analytics; bad periods are refused", async
 
 it('operators read the platform per day (admin only): shown hours of every tool together, small days suppressed', async () => {
   const admin = await signedUpClient(api.baseUrl, 'Operator');
-  await changeRole(prisma, 'grant', admin.email, 'admin');
+  await grantRole(prisma, admin.email, 'admin');
   const res = await admin.client.get(`/v1/admin/analytics?from=${new Date(day0).toISOString()}&to=${new Date(day0 + DAY).toISOString()}`);
   expect(res.status).toBe(200);
   // The day was rolled up by the first test: its one shown hour (hour 3: 5 runs, one model_timeout), not the

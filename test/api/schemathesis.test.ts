@@ -17,9 +17,9 @@ import { signedUpClient } from '../helpers/api';
 import { closeTestPrisma, testPrisma } from '../helpers/env';
 import { startExecutionStack, type ExecutionStack } from '../helpers/stack';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe';
-import { changeRole } from '../../scripts/roles';
 import { createLedger } from '../../src/credits/ledger';
 import { ensureTestTools, ROOT } from '../../scripts/lib/temporal-binaries';
+import { grantRole } from '../helpers/accounts';
 
 const SEED = '20261128';
 const MAX_TIME_SECONDS = process.env.SCHEMATHESIS_MAX_TIME ?? '100';
@@ -43,7 +43,7 @@ beforeAll(async () => {
   });
   const { client, user, email } = await signedUpClient(stack.api.baseUrl, 'Fuzzer');
   // An operator, so the admin routes (metrics, codec, credit adjustments) are tested past their 403.
-  await changeRole(testPrisma(), 'grant', email, 'admin');
+  await grantRole(testPrisma(), email, 'admin');
   await createLedger(testPrisma(), { reservationTtlMs: 60_000 }).adjust({
     accountId: user.id,
     credits: 1_000_000,

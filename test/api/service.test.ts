@@ -1,16 +1,16 @@
 // Service endpoints over real HTTP: health, readiness against real and dead
 // dependencies, the OpenAPI document, metrics and the Temporal UI codec server.
-import { changeRole } from '../../scripts/roles';
 import { HttpClient, signedUpClient, startTestApi } from '../helpers/api';
 import { testPrisma } from '../helpers/env';
 import { useTestApi } from '../helpers/lifecycle';
+import { grantRole } from '../helpers/accounts';
 
 const UI_ORIGIN = 'http://localhost:8233';
 const api = useTestApi({ TEMPORAL_UI_ORIGIN: UI_ORIGIN });
 
 async function operatorClient() {
   const operator = await signedUpClient(api.baseUrl, 'Operator');
-  await changeRole(testPrisma(), 'grant', operator.email, 'admin');
+  await grantRole(testPrisma(), operator.email, 'admin');
   return operator;
 }
 

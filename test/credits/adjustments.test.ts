@@ -7,15 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { signedUpClient } from '../helpers/api';
 import { testPrisma } from '../helpers/env';
 import { useTestApi } from '../helpers/lifecycle';
-import { expectLedgerConsistent } from '../helpers/accounts';
-import { changeRole } from '../../scripts/roles';
+import { expectLedgerConsistent, grantRole } from '../helpers/accounts';
 
 const api = useTestApi();
 const prisma = testPrisma();
 
 async function admin() {
   const operator = await signedUpClient(api.baseUrl, 'Operator');
-  await changeRole(prisma, 'grant', operator.email, 'admin');
+  await grantRole(prisma, operator.email, 'admin');
   return operator;
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { PrismaClient } from '@prisma/client';
+import type { PrismaClient, Role } from '@prisma/client';
+import { rolesCommand } from '../../scripts/roles';
 import { TEST_EMAIL_INDEX_KEY, TEST_KEYS, uniqueEmail } from './env';
 import { createProfiles } from '../../src/accounts/profile';
 import { emailIndex, parseEmailIndexKey } from '../../src/accounts/email-index';
@@ -66,4 +67,9 @@ export async function expectLedgerConsistent(prisma: PrismaClient, accountId: st
   expect(sums._sum.reservedDelta ?? 0).toBe(account.reserved);
   expect(held._sum.amount ?? 0).toBe(account.reserved);
   return { available: account.available, reserved: account.reserved };
+}
+
+/** Grants a staff role the way an operator does (npm run roles, audited), with a test's reason. */
+export async function grantRole(prisma: PrismaClient, email: string, role: Role): Promise<string> {
+  return rolesCommand(prisma, ['grant', email, role, '--reason', 'test setup'], 'cli:test');
 }

@@ -6,13 +6,13 @@
 // added, a re-assessment (updated notice; those dropped from the scope corrected
 // and their offers closed), retraction and closing.
 import { randomUUID } from 'node:crypto';
-import { changeRole } from '../../scripts/roles';
 import { HttpClient, reauth, signedUpClient, startTestApi, type TestApi } from '../helpers/api';
 import { isolatedDatabase } from '../helpers/env';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 import { waitFor } from '../helpers/wait';
 import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
 import type { PrismaClient } from '@prisma/client';
+import { grantRole } from '../helpers/accounts';
 
 let db: Awaited<ReturnType<typeof isolatedDatabase>>;
 let prisma: PrismaClient;
@@ -31,7 +31,7 @@ beforeAll(async () => {
   worker = await startTestWorker(api.deps.config);
   const staff = async (role: 'incident_responder' | 'dpo') => {
     const { client, email } = await signedUpClient(api.baseUrl, `Staff ${role}`);
-    await changeRole(prisma, 'grant', email, role);
+    await grantRole(prisma, email, role);
     return client;
   };
   responder = await staff('incident_responder');

@@ -70,7 +70,7 @@ it('users who object to creator sharing or restrict processing are left out from
   expect((await samplesOf(creator.client, creator.toolId)).body.items).toHaveLength(1);
 }, 90_000);
 
-it('a sample disappears with its run\'s 90-day deletion', async () => {
+it("a sample disappears with its run's 90-day deletion", async () => {
   const creator = await creatorWithTool();
   const user = await userRun(creator.toolId, 'Short Lived', () => 'gone after ninety days');
   expect((await samplesOf(creator.client, creator.toolId)).body.items).toHaveLength(1);
@@ -80,7 +80,7 @@ it('a sample disappears with its run\'s 90-day deletion', async () => {
   expect((await samplesOf(creator.client, creator.toolId)).body.items).toEqual([]);
 }, 60_000);
 
-it('only the tool\'s creator reads its samples: another creator, a user, an unknown tool get 404; a bad limit 400', async () => {
+it("only the tool's creator reads its samples: another creator, a user, an unknown tool get 404; a bad limit 400", async () => {
   const a = await creatorWithTool();
   const b = await creatorWithTool();
   await userRun(a.toolId, 'Some User', () => 'for creator A only');

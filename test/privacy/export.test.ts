@@ -12,7 +12,7 @@ import addFormats from 'ajv-formats';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { HttpClient, reauth, signedUpClient, startTestApi, type TestApi } from '../helpers/api';
 import { closeTestPrisma, testPrisma } from '../helpers/env';
-import { fundAccount } from '../helpers/accounts';
+import { fundAccount, grantRole } from '../helpers/accounts';
 import { createTool } from '../helpers/tools';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 import { waitFor } from '../helpers/wait';
@@ -25,7 +25,6 @@ import { renderExportJsonSchema } from '../../src/data-export/json-schema';
 import { chunkWriter, readChunks } from '../../src/data-export/store';
 import { createExportActivities } from '../../src/data-export/activities';
 import { capturingLogger } from '../helpers/env';
-import { changeRole } from '../../scripts/roles';
 
 const LINK_TTL_MS = 15_000;
 const SCHEMA_FILE = path.join(__dirname, '..', '..', 'docs', 'privacy-export.schema.json');
@@ -293,7 +292,7 @@ describe('the stored file', () => {
 describe('an export the DPO opens on a user\'s behalf', () => {
   it('is recorded as arrived by email and made like the user\'s own; the file goes to the user, not the DPO', async () => {
     const officer = await signedUpClient(api.baseUrl, 'Data Protection Officer');
-    await changeRole(prisma, 'grant', officer.email, 'dpo');
+    await grantRole(prisma, officer.email, 'dpo');
     const { client, user } = await signedUpClient(api.baseUrl);
     const opened = await officer.client.post('/v1/admin/privacy-requests', { userId: user.id, type: 'export', channel: 'email' });
     expect(opened.status).toBe(201);

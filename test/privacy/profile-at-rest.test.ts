@@ -6,7 +6,7 @@ import { Client as PgClient } from 'pg';
 import { HttpClient, TEST_PASSWORD } from '../helpers/api';
 import { testPrisma } from '../helpers/env';
 import { useTestApi } from '../helpers/lifecycle';
-import { changeRole } from '../../scripts/roles';
+import { grantRole } from '../helpers/accounts';
 
 const api = useTestApi();
 const prisma = testPrisma();
@@ -59,7 +59,7 @@ it('log-in and uniqueness go through the blind index, whatever the case of the a
   expect((await new HttpClient(api.baseUrl).post('/v1/auth/login', { email, password: 'wrong password entirely' })).status).toBe(401);
 
   // Operator commands find the account by email too.
-  expect(await changeRole(prisma, 'grant', email.toUpperCase(), 'support')).toContain('support');
+  expect(await grantRole(prisma, email.toUpperCase(), 'support')).toContain('support');
 });
 
 it('an email change moves the index: the new address logs in, the old one no longer does, and a taken one is refused', async () => {

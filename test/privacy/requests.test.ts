@@ -5,7 +5,7 @@
 import { HttpClient, reauth, signedUpClient } from '../helpers/api';
 import { testPrisma } from '../helpers/env';
 import { useTestApi } from '../helpers/lifecycle';
-import { changeRole } from '../../scripts/roles';
+import { grantRole } from '../helpers/accounts';
 
 const api = useTestApi();
 const prisma = testPrisma();
@@ -13,7 +13,7 @@ const DAY = 86_400_000;
 
 async function dpo() {
   const staff = await signedUpClient(api.baseUrl, 'Data Protection Officer');
-  await changeRole(prisma, 'grant', staff.email, 'dpo');
+  await grantRole(prisma, staff.email, 'dpo');
   return staff;
 }
 

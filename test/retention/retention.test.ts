@@ -8,10 +8,9 @@ import { HttpClient, signedUpClient } from '../helpers/api';
 import { testPrisma } from '../helpers/env';
 import { useExecutionStack } from '../helpers/lifecycle';
 import { killProcess, startWorkerProcess } from '../helpers/stack';
-import { fundAccount } from '../helpers/accounts';
+import { fundAccount, grantRole } from '../helpers/accounts';
 import { createTool } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
-import { changeRole } from '../../scripts/roles';
 import { createLedger } from '../../src/credits/ledger';
 import { createRetentionActivities } from '../../src/retention/activities';
 import { retentionQuery, retentionWorkflowId } from '../../src/retention/contract';
@@ -214,7 +213,7 @@ describe('the safety net', () => {
     expect(sweep.found).toBe(found);
 
     const operator = await signedUpClient(api.baseUrl, 'Operator');
-    await changeRole(prisma, 'grant', operator.email, 'admin');
+    await grantRole(prisma, operator.email, 'admin');
     const metrics = (await operator.client.get('/metrics')).text;
     expect(metrics).toMatch(new RegExp(`sotally_retention_sweep_last_found ${found}`));
     // A record not yet expired is left alone by the sweep.

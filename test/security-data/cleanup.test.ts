@@ -13,11 +13,11 @@ import { createTemporalClient } from '../../src/client';
 import { Keyring } from '../../src/crypto/keyring';
 import { SECURITY_DATA_CLEANUP_SCHEDULE_ID } from '../../src/security-data/contract';
 import { deleteExpiredSecurityData } from '../../src/security-data/service';
-import { changeRole } from '../../scripts/roles';
 import { signedUpClient, startTestApi } from '../helpers/api';
 import { closeTestPrisma, isolatedDatabase, testConfig, uniqueEmail } from '../helpers/env';
 import { killProcess, startWorkerProcess } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
+import { grantRole } from '../helpers/accounts';
 
 const DAY = 86_400_000;
 let db: Awaited<ReturnType<typeof isolatedDatabase>>;
@@ -124,7 +124,7 @@ it('the worker creates the hourly schedule at start; a run deletes what is past 
   const api = await startTestApi({ DATABASE_URL: db.url, TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE });
   try {
     const operator = await signedUpClient(api.baseUrl, 'Operator');
-    await changeRole(db.prisma, 'grant', operator.email, 'admin');
+    await grantRole(db.prisma, operator.email, 'admin');
     const metrics = (await operator.client.get('/metrics')).text;
     expect(metrics).toContain('sotally_security_data_cleanup_last_deleted{kind="sessions"} 2');
     expect(metrics).toContain('sotally_security_data_cleanup_last_deleted{kind="api_tokens"} 1');

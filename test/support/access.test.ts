@@ -5,10 +5,9 @@
 // export (the staff member masked); the DPO lists it; erasure removes it with
 // the user's other data. Everyone else is refused.
 import { randomUUID } from 'node:crypto';
-import { changeRole } from '../../scripts/roles';
 import { createLedger } from '../../src/credits/ledger';
 import { eraseRegisteredData } from '../../src/erasure/engine';
-import { fundAccount } from '../helpers/accounts';
+import { fundAccount, grantRole } from '../helpers/accounts';
 import { reauth, signedUpClient, type HttpClient } from '../helpers/api';
 import { testPrisma } from '../helpers/env';
 import { useExecutionStack } from '../helpers/lifecycle';
@@ -21,7 +20,7 @@ const REASON = { 'X-Access-Reason': 'ticket 4711: the user reports an empty outp
 
 async function staff(role: 'support' | 'dpo') {
   const member = await signedUpClient(stack.api.baseUrl, `Staff ${role}`);
-  await changeRole(prisma, 'grant', member.email, role);
+  await grantRole(prisma, member.email, role);
   return member;
 }
 
