@@ -166,9 +166,13 @@ export const PROMISES: PolicyPromise[] = [
   },
   {
     promise: 'Privacy: creators never see user identity or outputs',
-    code: ['src/executions/views.ts', 'src/tools/views.ts'],
-    tests: [t('test/executions/executions.test.ts', 'execution id is a 404'), t('test/analytics/rollup.test.ts', "only the tool's creator reads its analytics")],
-    notYet: 'creators see only anonymous aggregates of their own tools; redacted input samples come with the rest of issue 14',
+    code: ['src/executions/views.ts', 'src/tools/views.ts', 'src/analytics/service.ts', 'src/input-samples/service.ts', 'src/input-samples/redaction.ts'],
+    tests: [
+      t('test/executions/executions.test.ts', 'execution id is a 404'),
+      t('test/analytics/rollup.test.ts', "only the tool's creator reads its analytics"),
+      t('test/input-samples/samples.test.ts', 'nothing that names the user, the run, its time or its output'),
+      t('test/input-samples/redaction.test.ts', 'redacts %s'),
+    ],
   },
   {
     promise: "Access: every route checks who may see what; one user's ids are useless to another (404, not 403)",
@@ -255,7 +259,6 @@ export const PROMISES: PolicyPromise[] = [
       t('test/api/accounts.test.ts', 'only essential cookies are set by default'),
       t('test/consent/cookies.test.ts', 'no answer of any route sets a cookie other than sid and csrf_token'),
     ],
-    notYet: 'the preference is stored and returned for the front end (GET /v1/me cookiePreferences); server-side analytics asks processingAllowed, which issue 14 will call',
   },
   {
     promise: 'Transport and storage: TLS 1.3 minimum when given a certificate (API), TLS to Temporal and Postgres when configured; sensitive fields encrypted at rest with AES-256-GCM',
@@ -267,6 +270,56 @@ export const PROMISES: PolicyPromise[] = [
       t('test/db/sslmode.test.ts', 'verify-full connects with the CA'),
       t('test/unit/keyring.test.ts', 'refuses a blob moved to another record'),
       t('test/privacy/profile-at-rest.test.ts', 'name, email and avatar are stored only as ciphertext'),
+    ],
+  },
+];
+
+/** One section of the privacy policy on creators and staff: what it promises, the routes, the code, the tests. */
+export interface PolicySection {
+  section: string;
+  routes: string[];
+  code: string[];
+  tests: TestRef[];
+  notYet?: string;
+}
+
+export const POLICY_SECTIONS: PolicySection[] = [
+  {
+    section:
+      '1. Usage analytics: anonymous aggregates per tool and hour or day, kept indefinitely; no user id, input or output; groups under k users suppressed; restricted or objecting users not counted',
+    routes: ['GET /v1/creator/tools/:id/analytics (the creator)', 'GET /v1/admin/analytics (admin)'],
+    code: ['src/analytics/rollup.ts', 'src/analytics/workflows.ts', 'src/analytics/service.ts', 'src/analytics/routes.ts'],
+    tests: [
+      t('test/analytics/rollup.test.ts', 'a bucket of 4 users is suppressed, one of 5 is shown'),
+      t('test/analytics/rollup.test.ts', 'overlapping periods and a day against its hours never single out a user'),
+      t('test/analytics/rollup.test.ts', 'users who restricted processing or objected to analytics are not counted'),
+    ],
+  },
+  {
+    section:
+      "2. Support creators: a creator sees their own tools' analytics and input samples from users who neither objected nor restricted processing, with personal data redacted; never the user or an output",
+    routes: ['GET /v1/creator/tools/:id/analytics', 'GET /v1/creator/tools/:id/input-samples'],
+    code: ['src/input-samples/service.ts', 'src/input-samples/redaction.ts', 'src/input-samples/routes.ts', 'src/consent/processing.ts'],
+    tests: [
+      t('test/input-samples/samples.test.ts', 'nothing that names the user, the run, its time or its output'),
+      t('test/input-samples/samples.test.ts', 'left out from then on, past runs included'),
+      t('test/input-samples/samples.test.ts', "a sample disappears with its run's 90-day deletion"),
+      t('test/input-samples/samples.test.ts', "only the tool's creator reads its samples"),
+      t('test/input-samples/redaction.test.ts', 'redacts %s'),
+      t('test/input-samples/redaction.test.ts', 'keeps %s'),
+    ],
+  },
+  {
+    section:
+      "5. Execution data access: the user reads their own runs; support reads them for troubleshooting with a stated reason, each access audited and shown in the user's export; nobody else. Staff roles are granted by an operator, audited",
+    routes: ['GET /v1/executions, /v1/executions/:id (the owner)', 'GET /v1/support/users/:id/executions, /v1/support/executions/:id (support)', 'GET /v1/admin/support-access (dpo)', 'npm run roles'],
+    code: ['src/executions/routes.ts', 'src/support/service.ts', 'src/support/routes.ts', 'src/accounts/roles.ts', 'scripts/roles.ts'],
+    tests: [
+      t('test/executions/executions.test.ts', 'execution id is a 404'),
+      t('test/support/access.test.ts', 'each access writes exactly one audit entry first'),
+      t('test/support/access.test.ts', 'without the role 403, without a reason 400'),
+      t('test/support/access.test.ts', 'the user sees each access in their export'),
+      t('test/support/roles.test.ts', 'grant and revoke are audited'),
     ],
   },
 ];
@@ -462,6 +515,15 @@ function registerTable(): string[] {
   return lines;
 }
 
+function policySectionsTable(): string[] {
+  const lines = [row(['Section of the policy', 'Routes', 'Code', 'Tests']), row(['---', '---', '---', '---'])];
+  for (const p of POLICY_SECTIONS) {
+    const tests = p.notYet ? `not yet: ${p.notYet}` : p.tests.map((x) => `${code(x.file)} "${x.test}"`).join('; ');
+    lines.push(row([p.section, p.routes.join('; '), p.code.map(code).join(', '), tests]));
+  }
+  return lines;
+}
+
 function promisesTable(): string[] {
   const lines = [row(['Promise', 'Kept?', 'Code', 'Tests']), row(['---', '---', '---', '---'])];
   for (const p of PROMISES) {
@@ -499,6 +561,10 @@ export function renderPrivacyBlock(): string {
     '### Each promise of the policy, and what keeps it',
     '',
     ...promisesTable(),
+    '',
+    "### The policy's sections on creators and staff",
+    '',
+    ...policySectionsTable(),
     '',
     BLOCK_END,
   ].join('\n');

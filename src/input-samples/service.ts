@@ -3,7 +3,8 @@
 // but never who typed it, when beyond the day, or what the tool answered.
 //
 // Only runs of users who neither restricted processing nor objected to creator
-// sharing, and whose account is not being erased, are read, checked at every
+// sharing (eligibleWhere('creatorSharing'), the one rule for non-essential
+// processing), and whose account is not being erased, are read, checked at every
 // request: an objection hides all of that user's samples at once, past ones
 // included. The inputs are decrypted and redacted here (./redaction.ts, with the
 // user's own name and email) and nothing else leaves this module: no user id, no
@@ -13,6 +14,7 @@ import type { PrismaClient } from '@prisma/client';
 import { ENCRYPTED_COLUMNS } from '../crypto/columns';
 import { DataKeyDestroyedError, type DataKeys } from '../crypto/data-keys';
 import type { Profiles } from '../accounts/profile';
+import { eligibleWhere } from '../consent/processing';
 import { notFound } from '../errors';
 import { redactInputs, type RedactionSubject } from './redaction';
 
@@ -32,7 +34,7 @@ export function createInputSampleService(prisma: PrismaClient, dataKeys: DataKey
       if (!tool || tool.creatorId !== creatorId || tool.deletedAt) throw notFound('tool');
 
       const runs = await prisma.execution.findMany({
-        where: { toolId, inputsCiphertext: { not: null }, user: { restricted: false, objectsToCreatorSharing: false, erasureStartedAt: null } },
+        where: { toolId, inputsCiphertext: { not: null }, user: { ...eligibleWhere('creatorSharing'), erasureStartedAt: null } },
         orderBy: { createdAt: 'desc' },
         take: Math.min(limit, MAX_SAMPLES),
         select: { id: true, userId: true, createdAt: true, inputsCiphertext: true, user: true },

@@ -3,7 +3,7 @@
 // file and test it names as keeping a promise must exist.
 import fs from 'node:fs';
 import path from 'node:path';
-import { BLOCK_END, BLOCK_START, PROMISES, RIGHTS_MAP, renderPrivacyBlock, withPrivacyBlock } from '../../scripts/lib/privacy-docs';
+import { BLOCK_END, BLOCK_START, POLICY_SECTIONS, PROMISES, RIGHTS_MAP, renderPrivacyBlock, withPrivacyBlock } from '../../scripts/lib/privacy-docs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -17,7 +17,11 @@ it('the privacy section of README.md is up to date with the register (npm run do
 
 it('every file and test named as keeping a promise or a right exists', () => {
   const missing: string[] = [];
-  const entries = [...PROMISES.map((p) => ({ ...p, name: p.promise })), ...RIGHTS_MAP.map((r) => ({ ...r, name: r.right }))];
+  const entries = [
+    ...PROMISES.map((p) => ({ ...p, name: p.promise })),
+    ...RIGHTS_MAP.map((r) => ({ ...r, name: r.right })),
+    ...POLICY_SECTIONS.map((s) => ({ ...s, name: s.section })),
+  ];
   for (const p of entries) {
     for (const file of p.code) if (!fs.existsSync(path.join(ROOT, file))) missing.push(file);
     for (const { file, test } of p.tests) {
