@@ -97,7 +97,7 @@ function isIpv6Address(candidate: string): boolean {
 //  - national with a trunk 0: 9 to 12 digits in groups, or 10 to 11 in a row (UK, FR, DE, IN, JP, ...);
 //  - North American: 3-3-4 with separators or parentheses ("(415) 555-2671", "415.555.2671").
 // Dates, decimals in a list, and plain runs of digits (order numbers, timestamps) stay.
-const PHONE = /(?<![\p{L}\p{N}+])(?:\+|00)?\(?\d{1,12}(?!\d)\)?(?:[ ./-]?\(?\d{1,12}(?!\d)\)?){0,7}(?![\p{L}\p{N}])/gu;
+const PHONE = /(?<![\p{L}\p{N}+#])(?:\+|00)?\(?\d{1,12}(?!\d)\)?(?:[ ./-]?\(?\d{1,12}(?!\d)\)?){0,7}(?![\p{L}\p{N}])/gu;
 const DATE_SHAPE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$/;
 const NORTH_AMERICAN = /^(?:\(\d{3}\) ?|\d{3}[ .-])[2-9]\d{2}[ .-]\d{4}$/;
 
@@ -113,8 +113,31 @@ function isPhoneNumber(candidate: string): boolean {
   return NORTH_AMERICAN.test(candidate) && /^\(?[2-9]/.test(candidate);
 }
 
-// ---- The user's own name and email, wherever they appear, as whole words, in any case.
+// ---- The user's own name and email, wherever they appear, as whole words, in any case and with
+// or without accents ("José García" is found as "JOSE GARCIA" too, and "Jose" as "José").
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const baseLetter = (char: string) => char.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+/** Each Latin base letter → itself and its accented forms (Latin-1 Supplement, Extended-A and -B). */
+const ACCENTED = (() => {
+  const forms = new Map<string, string>();
+  for (let code = 0xc0; code <= 0x24f; code += 1) {
+    const char = String.fromCharCode(code);
+    const base = baseLetter(char);
+    if (base.length === 1 && /[a-z]/.test(base) && base !== char.toLowerCase()) forms.set(base, (forms.get(base) ?? base) + char);
+  }
+  return forms;
+})();
+
+/** A literal as a pattern that matches it with or without its accents. */
+function accentInsensitive(literal: string): string {
+  return [...literal]
+    .map((char) => {
+      const forms = ACCENTED.get(baseLetter(char));
+      return forms ? `[${forms}]` : escape(char);
+    })
+    .join('');
+}
 
 function subjectPattern(subject: RedactionSubject): RegExp | null {
   const words = new Set<string>();
@@ -131,7 +154,7 @@ function subjectPattern(subject: RedactionSubject): RegExp | null {
   }
   if (words.size === 0) return null;
   // Longest first, so "Ada Lovelace" is one marker and not two.
-  const alternatives = [...words].sort((a, b) => b.length - a.length).map(escape).join('|');
+  const alternatives = [...words].sort((a, b) => b.length - a.length).map(accentInsensitive).join('|');
   return new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives})(?![\\p{L}\\p{N}_])`, 'giu');
 }
 

@@ -102,6 +102,7 @@ const KEPT: [string, string][] = [
   ['a name that is not the user', 'Charles Babbage built the engine'],
   ['a word containing the name', 'Adam and Lovelaceful are not her'],
   ['a percentage', 'growth of 12.5% in Q3 2024'],
+  ['a ticket number after #', 'see ticket #00123456789'],
 ];
 
 describe('redactText', () => {
@@ -116,6 +117,19 @@ describe('redactText', () => {
   it('has at least 50 cases, both ways', () => {
     expect(REDACTED.length + KEPT.length).toBeGreaterThanOrEqual(80);
     expect(KEPT.length).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('the user\'s own name, with or without accents', () => {
+  const JOSE = { name: 'José García-Núñez', email: 'jose.garcia@example.es' };
+  it.each([
+    ['José García-Núñez wrote', '[name] wrote'],
+    ['JOSE GARCIA-NUNEZ wrote', '[name] wrote'],
+    ['jose garcia', '[name] [name]'],
+    ["Nunez's idea", "[name]'s idea"],
+    ['Josefina and Garcias stay', 'Josefina and Garcias stay'],
+  ])('%s', (text, expected) => {
+    expect(redactText(text, JOSE)).toBe(expected);
   });
 });
 
