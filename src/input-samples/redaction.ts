@@ -139,7 +139,19 @@ function accentInsensitive(literal: string): string {
     .join('');
 }
 
+/** Compiled patterns of recent subjects: a creator's page of samples redacts many strings of few users. */
+const subjectPatterns = new Map<string, RegExp | null>();
+
 function subjectPattern(subject: RedactionSubject): RegExp | null {
+  const cacheKey = `${subject.name ?? ''}\u0000${subject.email ?? ''}`;
+  if (!subjectPatterns.has(cacheKey)) {
+    if (subjectPatterns.size >= 1000) subjectPatterns.clear();
+    subjectPatterns.set(cacheKey, compileSubjectPattern(subject));
+  }
+  return subjectPatterns.get(cacheKey)!;
+}
+
+function compileSubjectPattern(subject: RedactionSubject): RegExp | null {
   const words = new Set<string>();
   const name = subject.name?.normalize('NFC').trim();
   if (name) {
