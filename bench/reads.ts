@@ -1,0 +1,248 @@
+// API reads against what Express and Postgres can do on the same machine (issue 15, step 1:
+// find where each request's CPU goes before changing anything). The API runs as in
+// production (`npm run build`, `node dist/src/server.js`); beside it, in the same run, a
+// bare Express 5 process answers the same paths with the same JSON (no middleware, no
+// database): the ceiling. autocannon drives each at 32 connections. For every row: the
+// rate, latency, and CPU seconds per 1,000 requests of each process (API or baseline,
+// Postgres's backends, the load generator). Then the layers: what the same token look-up
+// costs through Prisma and through plain pg, and a CPU profile of the API under the
+// authenticated read, summarized by package.
+//   BENCH_READS_SECONDS=10 node --import tsx bench/reads.ts
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '@prisma/client';
+import { freePort, stopChild, waitForPort } from '../scripts/lib/dev-services';
+import { ROOT } from '../scripts/lib/temporal-binaries';
+import { benchDatabase, machine, markdownTable, writeBenchmarkSection } from './lib';
+
+const SECONDS = Number(process.env.BENCH_READS_SECONDS ?? 10);
+const CONNECTIONS = 32;
+const PASSWORD = 'correct horse battery staple';
+
+/** CPU seconds (user + system) of a process so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+  } catch {
+    return 0;
+  }
+}
+
+/** The pids of Postgres's processes (the server and its backends) on this machine. */
+function postgresPids(): number[] {
+  const out = spawnSync('pgrep', ['-f', '^postgres'], { encoding: 'utf8' }).stdout;
+  return out.split('\n').filter(Boolean).map(Number);
+}
+const postgresCpu = () => postgresPids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+
+async function startNode(args: string[], env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForPort('127.0.0.1', port, 30_000, child);
+  return child;
+}
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  cpuPer1000: { server: number; postgres: number; loadGenerator: number };
+}
+
+async function load(url: string, server: ChildProcess, headers: Record<string, string> = {}): Promise<Load> {
+  const before = { server: cpuSeconds(server.pid!), postgres: postgresCpu(), self: process.cpuUsage() };
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  const self = process.cpuUsage(before.self);
+  const per1000 = (seconds: number) => (seconds / result.requests.total) * 1000;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    cpuPer1000: {
+      server: per1000(cpuSeconds(server.pid!) - before.server),
+      postgres: per1000(postgresCpu() - before.postgres),
+      loadGenerator: per1000((self.user + self.system) / 1e6),
+    },
+  };
+}
+
+async function json(url: string, init: RequestInit = {}): Promise<any> {
+  const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** CPU ms per operation of `op`, 16 at a time, after a warm-up. */
+async function cpuPerOp(op: () => Promise<unknown>, count = 4000): Promise<number> {
+  for (let i = 0; i < 300; i += 1) await op();
+  const before = process.cpuUsage();
+  await Promise.all(Array.from({ length: 16 }, async () => { for (let i = 0; i < count / 16; i += 1) await op(); }));
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / count;
+}
+
+/** Self time by package (or Node internals), in % of the profile's busy time after `skipMs` (start-up). */
+function summarizeProfile(file: string, skipMs: number): [string, number][] {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const group = (frame: { functionName: string; url: string }) => {
+    if (!frame.url) return frame.functionName === '(garbage collector)' ? 'garbage collector' : `native: ${frame.functionName}`;
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url);
+    if (pkg) return pkg[1]!;
+    if (frame.url.startsWith('wasm://')) return '@prisma/client (query compiler, WebAssembly)';
+    if (frame.url.includes('/dist/src/')) return `src/${frame.url.split('/dist/src/')[1]!.split('/')[0]}`;
+    if (frame.url.startsWith('node:')) return `node: ${frame.url.slice(5).replace(/^internal\//, '').split('/')[0]}`;
+    return frame.url;
+  };
+  const self = new Map<string, number>();
+  let busy = 0;
+  let elapsedUs = 0;
+  profile.samples.forEach((id, i) => {
+    elapsedUs += profile.timeDeltas[i] ?? 0;
+    if (elapsedUs < skipMs * 1000) return;
+    const frame = nodes.get(id)!.callFrame;
+    if (frame.functionName === '(idle)' || frame.functionName === '(program)') return;
+    const key = group(frame);
+    const dt = profile.timeDeltas[i] ?? 0;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    busy += dt;
+  });
+  return [...self].map(([k, v]) => [k, (100 * v) / busy] as [string, number]).sort((a, b) => b[1] - a[1]);
+}
+
+async function main() {
+  console.log('building (npm run build) …');
+  if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed');
+
+  const db = await benchDatabase('sotally_bench_reads');
+  const apiPort = await freePort();
+  const env = {
+    NODE_ENV: 'production',
+    OPENAI_API_KEY: 'sk-bench-never-called', // reads never call the model
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '10',
+    DATA_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString('base64')}`,
+    EMAIL_INDEX_KEY: randomBytes(32).toString('base64'),
+    RATE_LIMIT_KEY_SECRET: randomBytes(32).toString('base64'),
+    ALLOW_PLAIN_HTTP: 'true',
+    TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, // reads never call Temporal
+    PASSWORD_COST_LOG2: '14',
+    LOG_LEVEL: 'info',
+    PORT: String(apiPort),
+  };
+  const children: ChildProcess[] = [];
+  try {
+    const api = await startNode(['dist/src/server.js'], env, apiPort);
+    children.push(api);
+    const base = `http://127.0.0.1:${apiPort}`;
+
+    // A user with a token and one tool, as a client would make them.
+    const signup = await fetch(`${base}/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bench', email: 'bench@reads.test', password: PASSWORD }) });
+    const cookies = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const csrf = /csrf_token=([^;]+)/.exec(cookies)![1]!;
+    const { token } = await json(`${base}/v1/auth/tokens`, { method: 'POST', headers: { cookie: cookies, 'x-csrf-token': csrf }, body: JSON.stringify({ name: 'bench' }) });
+    const bearer = { authorization: `Bearer ${token}` };
+    await json(`${base}/v1/tools`, {
+      method: 'POST',
+      headers: bearer,
+      body: JSON.stringify({
+        name: 'Greeter', description: 'Greets someone', prompt: 'Say hello to {{who}}.', model: 'gpt-4o-mini', priceCredits: 200,
+        inputSchema: { type: 'object', properties: { who: { type: 'string', maxLength: 100 } }, required: ['who'] },
+      }),
+    });
+
+    // The ceiling: bare Express answering the same bodies.
+    const bodies = {
+      '/healthz': await json(`${base}/healthz`),
+      '/v1/tools': await json(`${base}/v1/tools`),
+      '/v1/credits': await json(`${base}/v1/credits`, { headers: bearer }),
+      '/v1/me': await json(`${base}/v1/me`, { headers: bearer }),
+    };
+    const barePort = await freePort();
+    const bareScript = `const express = require('express'); const app = express(); const bodies = ${JSON.stringify(bodies)};
+      for (const [p, b] of Object.entries(bodies)) app.get(p, (req, res) => res.json(b));
+      app.listen(${barePort});`;
+    const bare = await startNode(['-e', bareScript], {}, barePort);
+    children.push(bare);
+
+    const rows: (string | number)[][] = [];
+    const ratios: (string | number)[][] = [];
+    for (const [route, headers] of [['/healthz', {}], ['/v1/tools', {}], ['/v1/credits', bearer], ['/v1/me', bearer]] as const) {
+      const ours = await load(`${base}${route}`, api, headers);
+      const ceiling = await load(`http://127.0.0.1:${barePort}${route}`, bare, headers);
+      for (const [who, r] of [['Sotally', ours], ['bare Express', ceiling]] as const) {
+        rows.push([`\`GET ${route}\`${Object.keys(headers).length ? ' (Bearer)' : ''}`, who, Math.round(r.rps).toLocaleString('en'), r.p50, r.p99, r.non2xx, r.cpuPer1000.server.toFixed(2), r.cpuPer1000.postgres.toFixed(2), r.cpuPer1000.loadGenerator.toFixed(2)]);
+      }
+      ratios.push([`\`GET ${route}\``, `${(ours.rps / ceiling.rps).toFixed(2)}×`, `${(ours.cpuPer1000.server / ceiling.cpuPer1000.server).toFixed(1)}×`]);
+    }
+
+    // Layers: the token look-up of every authenticated request, through Prisma and through pg.
+    const pool = new pg.Pool({ connectionString: db.url, max: 10 });
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const stored = await prisma.apiToken.findFirstOrThrow();
+    const joined = 'SELECT t.id, t.revoked_at, t.proven_at, u.id AS user_id, u.roles::text[] AS roles FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1';
+    const layers = [
+      ['token + user, Prisma `findUnique` with `include` (what auth.ts does: 2 statements)', await cpuPerOp(() => prisma.apiToken.findUnique({ where: { tokenHash: stored.tokenHash }, include: { user: { select: { id: true, roles: true } } } }))],
+      ['token only, Prisma `findUnique`', await cpuPerOp(() => prisma.apiToken.findUnique({ where: { tokenHash: stored.tokenHash } }))],
+      ['token + user, one joined statement, Prisma `$queryRawUnsafe`', await cpuPerOp(() => prisma.$queryRawUnsafe(joined, stored.tokenHash))],
+      ['token + user, one joined statement, plain `pg` (prepared)', await cpuPerOp(() => pool.query({ name: 'bench-token', text: joined, values: [stored.tokenHash] }))],
+      ['credit balance, Prisma `findUnique`', await cpuPerOp(() => prisma.creditAccount.findUnique({ where: { userId: stored.userId } }))],
+    ].map(([what, ms]) => [what as string, (ms as number).toFixed(3)]);
+    await prisma.$disconnect();
+
+    // Where the API's CPU goes under the authenticated read: a CPU profile of a second API process.
+    await stopChild(api);
+    children.splice(children.indexOf(api), 1);
+    const profileDir = mkdtempSync(path.join(os.tmpdir(), 'sotally-profile-'));
+    const spawnedAt = Date.now();
+    const profiled = await startNode(['--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'dist/src/server.js'], env, apiPort);
+    const loadStartMs = Date.now() - spawnedAt;
+    await load(`${base}/v1/credits`, profiled, bearer);
+    await stopChild(profiled);
+    const profileFile = readdirSync(profileDir).map((f) => path.join(profileDir, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
+    const frames = summarizeProfile(profileFile, loadStartMs).slice(0, 14).map(([what, pct]) => [what, `${pct.toFixed(1)} %`]);
+
+    const body = `## API reads (\`bench/reads.ts\`)
+
+Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}; the API from \`npm run build\` (\`node dist/src/server.js\`,
+\`LOG_LEVEL=info\`, pool of 10), Postgres and the load generator (autocannon, ${CONNECTIONS} connections, ${SECONDS} s per row) on the
+same machine. "bare Express" is an Express 5 process answering the same paths with the same JSON, measured in the same run.
+CPU is seconds per 1,000 requests, from /proc, for the server process, all of Postgres, and the load generator.
+
+${markdownTable(['route', 'server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'server CPU s/1k', 'Postgres CPU s/1k', 'load gen CPU s/1k'], rows)}
+
+${markdownTable(['route', 'Sotally ÷ bare Express, req/s', 'server CPU per request, Sotally ÷ bare'], ratios)}
+
+What one statement costs the API process (CPU ms per call, 16 at a time, same database):
+
+${markdownTable(['statement', 'CPU ms per call'], layers)}
+
+Where the API's main thread spends its busy time under \`GET /v1/credits\` with a Bearer token (\`--cpu-prof\`, samples from the
+start of the load on, self time by package; "native: writev" is the socket writes of responses and of the log lines):
+
+${markdownTable(['package or layer', 'share of busy time'], frames)}
+`;
+    console.log(body);
+    writeBenchmarkSection('reads', body);
+  } finally {
+    for (const child of children) await stopChild(child);
+    await db.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
