@@ -1,5 +1,8 @@
+import pg from 'pg';
 import { PrismaClient } from '@prisma/client';
 import { PrismaPg } from '@prisma/adapter-pg';
+
+const pools = new WeakMap<PrismaClient, pg.Pool>();
 
 /**
  * A Prisma client over a pooled `pg` connection (Prisma's Rust-free client with the pg driver adapter).
@@ -10,5 +13,22 @@ import { PrismaPg } from '@prisma/adapter-pg';
  * "Postgres over TLS"; test/db/sslmode.test.ts).
  */
 export function createPrisma(databaseUrl: string, poolSize = 10): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000 }) });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000 });
+  // An idle connection the server closed: the pool drops it and opens another when needed. Without
+  // a listener Node would treat the event as an uncaught error.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  pools.set(prisma, pool);
+  return prisma;
+}
+
+/**
+ * The `pg` pool under a client made by `createPrisma`, for the few statements every request
+ * runs (authentication): as prepared statements they skip Prisma's query compiler, which costs
+ * about six times as much CPU as the statement itself (docs/BENCHMARKS.md, "API reads").
+ */
+export function sqlPool(prisma: PrismaClient): pg.Pool {
+  const pool = pools.get(prisma);
+  if (!pool) throw new Error('sqlPool: this Prisma client was not made by createPrisma');
+  return pool;
 }

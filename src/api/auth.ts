@@ -5,6 +5,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { PrismaClient, Role } from '@prisma/client';
+import { sqlPool } from '../db';
 import { DomainError } from '../errors';
 import { API_TOKEN_PREFIX, csrfTokenFor, safeEqual, sha256 } from '../accounts/credentials';
 
@@ -34,27 +35,50 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const invalidToken = () => new DomainError('invalid_token', 'the Bearer token is invalid or revoked');
 
+/** A token or session with its user's id and roles, read by its hash in one prepared statement. */
+interface Credential {
+  id: string;
+  user_id: string;
+  roles: Role[];
+  revoked_at: Date | null;
+  proven_at: Date | null;
+  last_used_at?: Date | null;
+  expires_at?: Date;
+}
+
+const TOKEN_BY_HASH = {
+  name: 'auth-token-by-hash',
+  text: `SELECT t.id, t.user_id, u.roles::text[] AS roles, t.revoked_at, t.proven_at, t.last_used_at
+           FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`,
+};
+const SESSION_BY_HASH = {
+  name: 'auth-session-by-hash',
+  text: `SELECT s.id, s.user_id, u.roles::text[] AS roles, s.revoked_at, s.proven_at, s.expires_at
+           FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`,
+};
+
 /** `csrfExempt` names requests whose CSRF defence is elsewhere (see app.ts). */
 export function authenticate(
   prisma: PrismaClient,
   options: { reauthTtlMs: number; csrfExempt?: (req: Request) => boolean },
 ): RequestHandler {
   const csrfExempt = options.csrfExempt ?? (() => false);
+  // Every request runs one of these: plain prepared statements on Prisma's own pool (src/db.ts).
+  const pool = sqlPool(prisma);
+  const byHash = async (statement: typeof TOKEN_BY_HASH, secret: string) =>
+    (await pool.query<Credential>({ ...statement, values: [sha256(secret)] })).rows[0];
   const fresh = (provenAt: Date | null) => provenAt !== null && Date.now() - provenAt.getTime() < options.reauthTtlMs;
   return async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer (\S+)$/.exec(header);
       if (!match || !match[1]?.startsWith(API_TOKEN_PREFIX)) throw invalidToken();
-      const token = await prisma.apiToken.findUnique({
-        where: { tokenHash: sha256(match[1]) },
-        include: { user: { select: { id: true, roles: true } } },
-      });
-      if (!token || token.revokedAt) throw invalidToken();
-      req.principal = { userId: token.user.id, roles: token.user.roles, via: 'token', tokenId: token.id, freshlyProven: fresh(token.provenAt) };
+      const token = await byHash(TOKEN_BY_HASH, match[1]);
+      if (!token || token.revoked_at) throw invalidToken();
+      req.principal = { userId: token.user_id, roles: token.roles, via: 'token', tokenId: token.id, freshlyProven: fresh(token.proven_at) };
       // Last use is advisory: at most one write a minute per token, and the request does not wait for it.
       const now = new Date();
-      if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
+      if (!token.last_used_at || now.getTime() - token.last_used_at.getTime() > 60_000) {
         prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }).catch(() => undefined);
       }
       return next();
@@ -62,18 +86,15 @@ export function authenticate(
 
     const sid = readCookie(req, SESSION_COOKIE);
     if (sid) {
-      const session = await prisma.session.findUnique({
-        where: { tokenHash: sha256(sid) },
-        include: { user: { select: { id: true, roles: true } } },
-      });
-      if (session && !session.revokedAt && session.expiresAt > new Date()) {
+      const session = await byHash(SESSION_BY_HASH, sid);
+      if (session && !session.revoked_at && session.expires_at! > new Date()) {
         if (!SAFE_METHODS.has(req.method) && !csrfExempt(req)) {
           const sent = req.header(CSRF_HEADER);
           if (!sent || !safeEqual(sent, csrfTokenFor(sid))) {
             throw new DomainError('csrf_token_invalid', `cookie-authenticated requests must send the ${CSRF_HEADER} header`);
           }
         }
-        req.principal = { userId: session.user.id, roles: session.user.roles, via: 'session', sessionId: session.id, freshlyProven: fresh(session.provenAt) };
+        req.principal = { userId: session.user_id, roles: session.roles, via: 'session', sessionId: session.id, freshlyProven: fresh(session.proven_at) };
       }
     }
     next();

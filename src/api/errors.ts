@@ -146,7 +146,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     );
   }
   const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && NETWORK_ERRNOS.has(code);
+  if (typeof code === 'string' && NETWORK_ERRNOS.has(code)) return true;
+  // From pg itself (the statements src/db.ts runs without Prisma): pool exhausted, connection lost.
+  return err instanceof Error && /^(timeout exceeded when trying to connect|Connection terminated)/i.test(err.message);
 }
 
 /** The Temporal frontend does not answer (gRPC UNAVAILABLE / DEADLINE_EXCEEDED). */
