@@ -33,6 +33,17 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/**
+ * Standard output written without blocking the event loop: a line is handed to the OS in the
+ * background, and lines that come while a write is in flight go out together in one write. Nothing
+ * waits for a buffer to fill, so an idle process's lines appear at once; pino flushes what is
+ * pending when the process exits. For the API, whose every request logs a line (docs/BENCHMARKS.md,
+ * "API reads").
+ */
+export function asyncStdout(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {

@@ -6,7 +6,7 @@ import https from 'node:https';
 import type { Express } from 'express';
 import { loadConfigOrExit, type Config } from './config';
 import { Keyring } from './crypto/keyring';
-import { createLogger } from './logger';
+import { asyncStdout, createLogger } from './logger';
 import { createPrisma } from './db';
 import { createTemporalClient } from './client';
 import { createApp } from './api/app';
@@ -24,7 +24,7 @@ export function createServer(app: Express, config: Pick<Config, 'TLS_CERT_FILE' 
 
 async function main() {
   const config = loadConfigOrExit({ servesHttp: true });
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, asyncStdout());
   const keyring = Keyring.parse(config.DATA_ENCRYPTION_KEYS);
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const temporal = createTemporalClient(config, keyring);
