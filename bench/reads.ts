@@ -20,6 +20,7 @@ import { PrismaClient } from '@prisma/client';
 import { freePort, stopChild, waitForPort } from '../scripts/lib/dev-services';
 import { ROOT } from '../scripts/lib/temporal-binaries';
 import { benchDatabase, machine, markdownTable, writeBenchmarkSection } from './lib';
+import { LAYERS } from './reads-layers';
 
 const SECONDS = Number(process.env.BENCH_READS_SECONDS ?? 10);
 const CONNECTIONS = 32;
@@ -188,6 +189,20 @@ async function main() {
       ratios.push([`\`GET ${route}\``, `${(ours.rps / ceiling.rps).toFixed(2)}×`, `${(ours.cpuPer1000.server / ceiling.cpuPer1000.server).toFixed(1)}×`]);
     }
 
+    // Layers: the API's middleware added one at a time to bare Express, GET /healthz; then the whole API.
+    const middleware: (string | number)[][] = [];
+    let bareCpu = 0;
+    for (let count = 0; count < LAYERS.length; count += 1) {
+      const port = await freePort();
+      const server = await startNode(['--import', 'tsx', 'bench/reads-layers.ts', String(port), String(count)], {}, port);
+      const r = await load(`http://127.0.0.1:${port}/healthz`, server);
+      await stopChild(server);
+      if (count === 0) bareCpu = r.cpuPer1000.server;
+      middleware.push([LAYERS[count]!, Math.round(r.rps).toLocaleString('en'), r.p50, r.cpuPer1000.server.toFixed(2), (r.cpuPer1000.server - bareCpu).toFixed(2)]);
+    }
+    const whole = await load(`${base}/healthz`, api);
+    middleware.push(['the whole API (+ authentication, the router of every route, the route layer)', Math.round(whole.rps).toLocaleString('en'), whole.p50, whole.cpuPer1000.server.toFixed(2), (whole.cpuPer1000.server - bareCpu).toFixed(2)]);
+
     // Layers: the token look-up of every authenticated request, through Prisma and through pg.
     const pool = new pg.Pool({ connectionString: db.url, max: 10 });
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
@@ -224,6 +239,10 @@ CPU is seconds per 1,000 requests, from /proc, for the server process, all of Po
 ${markdownTable(['route', 'server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'server CPU s/1k', 'Postgres CPU s/1k', 'load gen CPU s/1k'], rows)}
 
 ${markdownTable(['route', 'Sotally ÷ bare Express, req/s', 'server CPU per request, Sotally ÷ bare'], ratios)}
+
+The API's middleware added one layer at a time to bare Express, in the API's order, \`GET /healthz\` (no database):
+
+${markdownTable(['server', 'req/s', 'p50 ms', 'CPU s/1k', 'above bare Express, CPU s/1k'], middleware)}
 
 What one statement costs the API process (CPU ms per call, 16 at a time, same database):
 
