@@ -6,7 +6,9 @@
 // sharing (eligibleWhere('creatorSharing'), the one rule for non-essential
 // processing), and whose account is not being erased, are read, checked at every
 // request: an objection hides all of that user's samples at once, past ones
-// included. The inputs are decrypted and redacted here (./redaction.ts, with the
+// included. Only closed UTC days are shown (nothing from today), and within a day
+// runs go by their random id, so neither polling nor `limit` orders runs in time.
+// The inputs are decrypted and redacted here (./redaction.ts, with the
 // user's own name and email) and nothing else leaves this module: no user id, no
 // run id, no time, no output. Samples are read from the runs themselves, so they
 // disappear with each run's 90-day deletion and with an erased account.
@@ -26,19 +28,41 @@ export interface InputSample {
   inputs: unknown;
 }
 
+const DAY_MS = 86_400_000;
+/** A page holds whole samples up to this many characters of inputs (at least one): the redaction per request is bounded. */
+export const MAX_PAGE_CHARS = 256_000;
+
 export function createInputSampleService(prisma: PrismaClient, dataKeys: DataKeys, profiles: Profiles) {
+  const select = { id: true, userId: true, createdAt: true, inputsCiphertext: true, user: true } as const;
+
   return {
-    /** The tool's most recent samples, newest day first (in no order within a day); the tool's creator only, else 404. */
-    async samples(creatorId: string, toolId: string, limit: number): Promise<InputSample[]> {
+    /**
+     * The tool's samples from the most recent closed days (UTC), newest day first; the tool's
+     * creator only, else 404. Nothing from today, so polling cannot time a run; within a day,
+     * and where `limit` cuts through one, runs go by their random id, never by time.
+     */
+    async samples(creatorId: string, toolId: string, limit: number, now = new Date()): Promise<InputSample[]> {
       const tool = await prisma.tool.findUnique({ where: { id: toolId }, select: { creatorId: true, deletedAt: true } });
       if (!tool || tool.creatorId !== creatorId || tool.deletedAt) throw notFound('tool');
 
-      const runs = await prisma.execution.findMany({
-        where: { toolId, inputsCiphertext: { not: null }, user: { ...eligibleWhere('creatorSharing'), erasureStartedAt: null } },
-        orderBy: { createdAt: 'desc' },
-        take: Math.min(limit, MAX_SAMPLES),
-        select: { id: true, userId: true, createdAt: true, inputsCiphertext: true, user: true },
-      });
+      const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+      const take = Math.min(limit, MAX_SAMPLES);
+      const eligible = {
+        toolId,
+        inputsCiphertext: { not: null },
+        expiresAt: { gt: now }, // never past its retention, even if its deletion is late
+        user: { ...eligibleWhere('creatorSharing'), erasureStartedAt: null },
+      };
+      const within = (from: number, to: number) => ({ ...eligible, createdAt: { gte: new Date(from), lt: new Date(to) } });
+      // The newest `take` runs before today say which days are shown: all runs of the newer days,
+      // and of the oldest such day as many as fit, by id.
+      const newest = await prisma.execution.findMany({ where: within(0, today), orderBy: { createdAt: 'desc' }, take, select: { createdAt: true } });
+      if (newest.length === 0) return [];
+      const lastDay = Math.floor(newest[newest.length - 1]!.createdAt.getTime() / DAY_MS) * DAY_MS;
+      const newerDays = await prisma.execution.findMany({ where: within(lastDay + DAY_MS, today), select });
+      const fromLastDay = await prisma.execution.findMany({ where: within(lastDay, lastDay + DAY_MS), orderBy: { id: 'asc' }, take: take - newerDays.length, select });
+      const dayOf = (run: { createdAt: Date }) => run.createdAt.toISOString().slice(0, 10);
+      const runs = [...newerDays, ...fromLastDay].sort((a, b) => (dayOf(a) === dayOf(b) ? a.id.localeCompare(b.id) : dayOf(b).localeCompare(dayOf(a))));
 
       const subjects = new Map<string, Promise<RedactionSubject>>();
       const subjectOf = (run: (typeof runs)[number]) => {
@@ -46,7 +70,8 @@ export function createInputSampleService(prisma: PrismaClient, dataKeys: DataKey
         return subjects.get(run.userId)!;
       };
 
-      const samples: (InputSample & { order: string })[] = [];
+      const samples: InputSample[] = [];
+      let chars = 0;
       for (const run of runs) {
         let inputs: string;
         try {
@@ -55,12 +80,11 @@ export function createInputSampleService(prisma: PrismaClient, dataKeys: DataKey
           if (error instanceof DataKeyDestroyedError) continue; // erased between the query and now
           throw error;
         }
-        // Ordered by the run's random id within a day, so the order says nothing of the time.
-        samples.push({ day: run.createdAt.toISOString().slice(0, 10), inputs: redactInputs(JSON.parse(inputs), await subjectOf(run)), order: run.id });
+        chars += inputs.length;
+        if (samples.length > 0 && chars > MAX_PAGE_CHARS) break;
+        samples.push({ day: dayOf(run), inputs: redactInputs(JSON.parse(inputs), await subjectOf(run)) });
       }
-      return samples
-        .sort((a, b) => (a.day === b.day ? a.order.localeCompare(b.order) : b.day.localeCompare(a.day)))
-        .map(({ day, inputs }) => ({ day, inputs }));
+      return samples;
     },
   };
 }

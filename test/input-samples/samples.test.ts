@@ -24,13 +24,18 @@ async function creatorWithTool() {
   return { client: creator.client, toolId: tool.id };
 }
 
-/** A user who ran the tool once with `who`; returns the user and the finished run (output included). */
-async function userRun(toolId: string, name: string, who: (email: string) => string) {
+const DAY = 86_400_000;
+/** Noon (UTC) `days` days ago: samples show closed days only. */
+const daysAgo = (days: number, minutes = 0) => new Date(Math.floor(Date.now() / DAY) * DAY - days * DAY + 12 * 3_600_000 + minutes * 60_000);
+
+/** A user who ran the tool once with `who`, moved to noon yesterday (or `at`); returns the user and the finished run (output included). */
+async function userRun(toolId: string, name: string, who: (email: string) => string, at = daysAgo(1)) {
   const user = await signedUpClient(stack.api.baseUrl, name);
   await fundAccount(prisma, createLedger(prisma, { reservationTtlMs: 600_000 }), user.user.id, 100);
   const run = await user.client.post(`/v1/tools/${toolId}/executions`, { inputs: { who: who(user.email), language: 'en' }, waitSeconds: 20 });
   expect(run.body.status).toBe('succeeded');
-  return { ...user, run: run.body as { id: string; output: string; createdAt: string } };
+  await prisma.execution.update({ where: { id: run.body.id }, data: { createdAt: at } });
+  return { ...user, run: { ...(run.body as { id: string; output: string; createdAt: string }), createdAt: at.toISOString() } };
 }
 
 const samplesOf = async (client: HttpClient, toolId: string) => {
@@ -43,6 +48,7 @@ it('the creator reads redacted inputs by day, and nothing that names the user, t
   const creator = await creatorWithTool();
   const grace = await userRun(creator.toolId, 'Grace Hopper', (email) => `I am Grace Hopper (${email}), call me on +44 20 7946 0958 or pay DE89 3704 0044 0532 0130 00`);
 
+  await userRun(creator.toolId, 'Today User', () => 'not before the day is over', new Date());
   const res = await samplesOf(creator.client, creator.toolId);
   expect(res.body.items).toEqual([
     { day: grace.run.createdAt.slice(0, 10), inputs: { who: 'I am [name] ([email]), call me on [phone] or pay [iban]', language: 'en' } },
@@ -70,13 +76,30 @@ it('users who object to creator sharing or restrict processing are left out from
   expect((await samplesOf(creator.client, creator.toolId)).body.items).toHaveLength(1);
 }, 90_000);
 
+it('a day is shown whole or cut by random id, never by time, so no limit orders runs within a day', async () => {
+  const creator = await creatorWithTool();
+  const runs: Awaited<ReturnType<typeof userRun>>[] = [];
+  for (let i = 0; i < 5; i += 1) runs.push(await userRun(creator.toolId, `Quinn Xavier${i}`, () => `same day ${i}`, daysAgo(2, i * 60)));
+  const newer = await userRun(creator.toolId, 'Yara Voss', () => 'the newer day', daysAgo(1));
+  const byId = [...runs].sort((a, b) => a.run.id.localeCompare(b.run.id)).map((r) => `same day ${runs.indexOf(r)}`);
+
+  for (const limit of [2, 3, 4, 6]) {
+    const items = (await creator.client.get(`/v1/creator/tools/${creator.toolId}/input-samples?limit=${limit}`)).body.items as { day: string; inputs: { who: string } }[];
+    expect(items.map((i) => i.inputs.who)).toEqual(['the newer day', ...byId.slice(0, limit - 1)]);
+    expect(items.map((i) => i.day)).toEqual([newer.run.createdAt.slice(0, 10), ...Array(limit - 1).fill(runs[0]!.run.createdAt.slice(0, 10))]);
+  }
+}, 90_000);
+
 it("a sample disappears with its run's 90-day deletion", async () => {
   const creator = await creatorWithTool();
   const user = await userRun(creator.toolId, 'Short Lived', () => 'gone after ninety days');
   expect((await samplesOf(creator.client, creator.toolId)).body.items).toHaveLength(1);
 
+  // Past its expiry it is no longer shown, even before the deletion runs; then the deletion removes it.
   await prisma.execution.update({ where: { id: user.run.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+  expect((await samplesOf(creator.client, creator.toolId)).body.items).toEqual([]);
   await sweepExpiredExecutions(prisma);
+  expect(await prisma.execution.count({ where: { id: user.run.id } })).toBe(0);
   expect((await samplesOf(creator.client, creator.toolId)).body.items).toEqual([]);
 }, 60_000);
 
