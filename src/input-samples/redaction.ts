@@ -25,7 +25,8 @@ export interface RedactionSubject {
 const marker = (kind: RedactionKind) => `[${kind}]`;
 
 // ---- Emails: local@domain.tld (RFC 5321 lengths: 64 for the local part, 253 for the domain).
-const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.){1,8}\p{L}{2,24}(?![\p{L}\p{N}-])/gu;
+// The local part takes every character RFC 5322 allows unquoted; the top-level domain may be an IDN (xn--).
+const EMAIL = /(?<![\p{L}\p{N}._%+'&!#$*=?^{|}~-])[\p{L}\p{N}._%+'&!#$*=?^{|}~-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.){1,8}(?:\p{L}{2,24}|xn--[\p{L}\p{N}-]{1,59})(?![\p{L}\p{N}-])/gu;
 
 // ---- IBANs: country, check digits, then as many letters or digits as the country's length
 // asks (ISO 13616), written compact or in groups of four.
@@ -54,20 +55,55 @@ export function isIban(compact: string): boolean {
 /** One alternative per country, of exactly its length: a candidate never runs on into the next word. */
 const IBAN = new RegExp(
   `(?<![\\p{L}\\p{N}])(?:${Object.entries(IBAN_LENGTH)
-    .map(([country, length]) => `${country}\\d{2}(?: ?[A-Z0-9]){${length - 4}}`)
+    .map(([country, length]) => `${country}\\d{2}(?:[ -]?[A-Z0-9]){${length - 4}}`)
     .join('|')})(?![\\p{L}\\p{N}])`,
   'giu',
 );
 
-// ---- Payment cards: 13 to 19 digits, grouped by single spaces or dashes, passing the Luhn check.
-const CARD = /(?<![\p{L}\p{N}])\d(?:[ -]?\d){12,18}(?![\p{L}\p{N}])/gu;
+// ---- Payment cards: 13 to 19 digits, grouped by spaces, dots or dashes, passing the Luhn check.
+// A run of groups may carry more than the card ("4111 1111 1111 1111 123", a CVV after it; "qty 2 4111 …"):
+// every run of whole groups within it is tried.
+const CARD = /(?<![\p{L}\p{N}])\d(?:[ .-]{0,3}\d){12,24}(?![\p{L}\p{N}])/gu;
 /** Groups as cards print them: fours (the last 1 to 4 digits), or 4-6-5 and 4-6-4 (Amex, Diners). */
-const CARD_GROUPS = /^(?:\d{4}[ -]){2,4}\d{1,4}$|^\d{4}[ -]\d{6}[ -]\d{4,5}$/;
+const CARD_GROUPS = /^(?:\d{4}[ .-]{1,3}){2,4}\d{1,4}$|^\d{4}[ .-]{1,3}\d{6}[ .-]{1,3}\d{4,5}$/;
 
 function isCardNumber(candidate: string): boolean {
   const digits = candidate.replace(/\D/g, '');
-  return (digits === candidate || CARD_GROUPS.test(candidate)) && passesLuhn(digits);
+  return digits.length >= 13 && digits.length <= 19 && (digits === candidate || CARD_GROUPS.test(candidate)) && passesLuhn(digits);
 }
+
+interface GroupRun {
+  /** Whether a number of this kind can begin with this group (e.g. a card's first four digits). */
+  startsWith: (group: string) => boolean;
+  /** How many digits a number of this kind has. */
+  digits: [number, number];
+  check: (text: string) => boolean;
+}
+
+/**
+ * The candidate with the first run of its whole groups that is a number of `kind` replaced by
+ * `replacement`, or null. Groups are the runs of digits (with parentheses). Only runs that start
+ * where such a number can start and hold as many digits as it has are checked, so this stays cheap.
+ */
+function replaceGroupRun(candidate: string, kind: GroupRun, replacement: string): string | null {
+  const groups = [...candidate.matchAll(/\(?\d+\)?/g)].map((m) => ({ text: m[0], start: m.index, end: m.index + m[0].length, digits: m[0].replace(/\D/g, '').length }));
+  for (let i = 0; i < groups.length; i += 1) {
+    if (!kind.startsWith(groups[i]!.text)) continue;
+    // The runs from group i that hold the right number of digits, longest first.
+    const ends: number[] = [];
+    for (let j = i, digits = 0; j < groups.length && digits < kind.digits[1]; j += 1) {
+      digits += groups[j]!.digits;
+      if (digits >= kind.digits[0] && digits <= kind.digits[1]) ends.unshift(j);
+    }
+    for (const j of ends) {
+      const text = candidate.slice(groups[i]!.start, groups[j]!.end);
+      if (kind.check(text)) return candidate.slice(0, groups[i]!.start) + replacement + candidate.slice(groups[j]!.end);
+    }
+  }
+  return null;
+}
+
+const CARD_RUN: GroupRun = { startsWith: (group) => group.length === 4 || (group.length >= 13 && group.length <= 19), digits: [13, 19], check: isCardNumber };
 
 /** The Luhn checksum every payment card number satisfies. */
 export function passesLuhn(digits: string): boolean {
@@ -99,45 +135,64 @@ function isIpv6Address(candidate: string): boolean {
 // Dates, decimals in a list, and plain runs of digits (order numbers, timestamps) stay.
 const PHONE = /(?<![\p{L}\p{N}+#])(?:\+|00)?\(?\d{1,12}(?!\d)\)?(?:[ ./-]?\(?\d{1,12}(?!\d)\)?){0,7}(?![\p{L}\p{N}])/gu;
 const DATE_SHAPE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$/;
-const NORTH_AMERICAN = /^(?:\(\d{3}\) ?|\d{3}[ .-])[2-9]\d{2}[ .-]\d{4}$/;
+const NORTH_AMERICAN = /^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])[2-9]\d{2}[ .-]\d{4}$/;
+
+/** A North American number inside a longer run of digit groups ("room 3 415-555-2671"). */
+const NORTH_AMERICAN_RUN: GroupRun = {
+  startsWith: (group) => group === '1' || /^\(?\d{3}\)?$/.test(group),
+  digits: [10, 11],
+  check: (text) => NORTH_AMERICAN.test(text) && isPhoneNumber(text),
+};
 
 function isPhoneNumber(candidate: string): boolean {
   const digits = candidate.replace(/\D/g, '').length;
   const grouped = /[ ./()-]/.test(candidate);
   if (DATE_SHAPE.test(candidate)) return false;
+  // One dot between two runs of digits is a decimal ("0.123456789"), not a number to call.
+  if (/^\d+\.\d+$/.test(candidate)) return false;
   // Dots with spaces are decimals in a list ("0.5 0.25 0.125"), not one number.
   if (candidate.includes('.') && candidate.includes(' ')) return false;
   if (candidate.startsWith('+')) return digits >= 8 && digits <= 15;
   if (candidate.startsWith('00')) return digits >= 10 && digits <= 17;
   if (/^\(?0/.test(candidate)) return grouped ? digits >= 9 && digits <= 12 : digits >= 10 && digits <= 11;
-  return NORTH_AMERICAN.test(candidate) && /^\(?[2-9]/.test(candidate);
+  return NORTH_AMERICAN.test(candidate) && /^(?:1[ .-]?)?\(?[2-9]/.test(candidate);
 }
 
 // ---- The user's own name and email, wherever they appear, as whole words, in any case and with
 // or without accents ("José García" is found as "JOSE GARCIA" too, and "Jose" as "José").
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const baseLetter = (char: string) => char.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+/** Letters with a stroke have no decomposition: folded by hand (Łukasz → Lukasz, Søren → Soren, Đặng → Dang). */
+const STROKES: Record<string, string> = { ł: 'l', ø: 'o', đ: 'd', ð: 'd', ħ: 'h', ı: 'i', ŧ: 't', ƀ: 'b', ɨ: 'i' };
+const baseLetter = (char: string) => {
+  const lower = char.toLowerCase();
+  return STROKES[lower] ?? lower.normalize('NFD').replace(/\p{M}/gu, '');
+};
 
-/** Each Latin base letter → itself and its accented forms (Latin-1 Supplement, Extended-A and -B). */
+/** Each Latin base letter → itself and its accented forms (Latin-1 Supplement, Extended-A and -B, Extended Additional). */
 const ACCENTED = (() => {
   const forms = new Map<string, string>();
-  for (let code = 0xc0; code <= 0x24f; code += 1) {
-    const char = String.fromCharCode(code);
-    const base = baseLetter(char);
-    if (base.length === 1 && /[a-z]/.test(base) && base !== char.toLowerCase()) forms.set(base, (forms.get(base) ?? base) + char);
+  for (const [from, to] of [[0xc0, 0x24f], [0x1e00, 0x1eff]] as const) {
+    for (let code = from; code <= to; code += 1) {
+      const char = String.fromCharCode(code);
+      const base = baseLetter(char);
+      if (base.length === 1 && /[a-z]/.test(base) && base !== char.toLowerCase()) forms.set(base, (forms.get(base) ?? base) + char);
+    }
   }
   return forms;
 })();
 
-/** A literal as a pattern that matches it with or without its accents. */
+/** A literal as a pattern that matches it with or without its accents (the literal itself always included). */
 function accentInsensitive(literal: string): string {
   return [...literal]
     .map((char) => {
       const forms = ACCENTED.get(baseLetter(char));
-      return forms ? `[${forms}]` : escape(char);
+      return forms ? `[${escape(char)}${forms}]` : escape(char);
     })
     .join('');
 }
+
+/** Scripts written without spaces between words: a name there is matched wherever it appears. */
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
 
 /** Compiled patterns of recent subjects: a creator's page of samples redacts many strings of few users. */
 const subjectPatterns = new Map<string, RegExp | null>();
@@ -166,8 +221,11 @@ function compileSubjectPattern(subject: RedactionSubject): RegExp | null {
   }
   if (words.size === 0) return null;
   // Longest first, so "Ada Lovelace" is one marker and not two.
-  const alternatives = [...words].sort((a, b) => b.length - a.length).map(accentInsensitive).join('|');
-  return new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives})(?![\\p{L}\\p{N}_])`, 'giu');
+  const sorted = [...words].sort((a, b) => b.length - a.length);
+  const whole = (pattern: string) => `(?<![\\p{L}\\p{N}_])(?:${pattern})(?![\\p{L}\\p{N}_])`;
+  const spaced = sorted.filter((word) => !UNSPACED.test(word)).map(accentInsensitive);
+  const unspaced = sorted.filter((word) => UNSPACED.test(word)).map(accentInsensitive);
+  return new RegExp([...unspaced, ...(spaced.length ? [whole(spaced.join('|'))] : [])].join('|'), 'giu');
 }
 
 /** The text with every piece of personal data replaced by its marker. */
@@ -176,15 +234,18 @@ export function redactText(text: string, subject: RedactionSubject = {}): string
   let out = text.normalize('NFC');
   if (own) out = out.replace(own, (match) => (match.includes('@') ? marker('email') : marker('name')));
   out = out.replace(EMAIL, marker('email'));
-  out = out.replace(IBAN, (match) => (isIban(match.replace(/ /g, '')) ? marker('iban') : match));
-  out = out.replace(CARD, (match) => (isCardNumber(match) ? marker('card') : match));
+  out = out.replace(IBAN, (match) => (isIban(match.replace(/[ -]/g, '')) ? marker('iban') : match));
+  out = out.replace(CARD, (match) => replaceGroupRun(match, CARD_RUN, marker('card')) ?? match);
   out = out.replace(IPV6, (match) => (isIpv6Address(match) ? marker('ip') + (match.endsWith('.') ? '.' : '') : match));
   out = out.replace(IPV4, (match) => (isIPv4(match) ? marker('ip') : match));
   out = out.replace(PHONE, (match) => {
     // A closing parenthesis the number did not open belongs to the sentence: "(tel. 020 7946 0958)".
     const unopened = match.endsWith(')') && (match.match(/\(/g)?.length ?? 0) < (match.match(/\)/g)?.length ?? 0);
     const number = unopened ? match.slice(0, -1) : match;
-    return isPhoneNumber(number) ? marker('phone') + (unopened ? ')' : '') : match;
+    // Digits beside the number may belong to the sentence ("room 3 415-555-2671"): runs of whole groups are
+    // tried for the North American shape, which says "phone" on its own (not for a trunk-0 guess).
+    const replaced = isPhoneNumber(number) ? marker('phone') : replaceGroupRun(number, NORTH_AMERICAN_RUN, marker('phone'));
+    return replaced === null ? match : replaced + (unopened ? ')' : '');
   });
   return out;
 }
@@ -197,6 +258,7 @@ export function redactText(text: string, subject: RedactionSubject = {}): string
 export function redactInputs(value: unknown, subject: RedactionSubject = {}): unknown {
   if (typeof value === 'string') return redactText(value, subject);
   if (typeof value === 'number') {
+    if (!Number.isInteger(value)) return value; // a measurement, a price: never a phone or card number
     const text = String(value);
     const redacted = redactText(text, subject);
     return redacted === text ? value : redacted;

@@ -17,6 +17,8 @@ const REDACTED: [string, string, string][] = [
   ['email upper case', 'SALES@EXAMPLE.COM', '[email]'],
   ['email with unicode domain', 'joão@exemplo.com.br', '[email]'],
   ['two emails', 'a.b@c.de, e_f@g.hi', '[email], [email]'],
+  ['email with an apostrophe', "o'brien@example.com", '[email]'],
+  ['email on an IDN top-level domain', 'user@example.xn--p1ai', '[email]'],
   // Phone numbers
   ['US with parentheses', 'Call (415) 555-2671 now', 'Call [phone] now'],
   ['US with dashes', '415-555-2671', '[phone]'],
@@ -40,6 +42,10 @@ const REDACTED: [string, string, string][] = [
   ['Australia', '+61 2 9374 4000', '[phone]'],
   ['in parentheses of a sentence', '(tel. 020 7946 0958)', '(tel. [phone])'],
   ['E.164 compact', '+442079460958', '[phone]'],
+  ['US with the country code 1', '1 415 555 2671', '[phone]'],
+  ['US toll-free with dashes', '1-800-555-0199', '[phone]'],
+  ['US with 1 and parentheses', 'call 1 (415) 555-2671', 'call [phone]'],
+  ['a number after other digits', 'room 3 415-555-2671', 'room 3 [phone]'],
   // Payment cards
   ['Visa compact', '4111111111111111', '[card]'],
   ['Visa with spaces', 'card 4111 1111 1111 1111 exp 12/29', 'card [card] exp 12/29'],
@@ -47,6 +53,10 @@ const REDACTED: [string, string, string][] = [
   ['Amex 4-6-5', '3782 822463 10005', '[card]'],
   ['Discover', '6011 1111 1111 1117', '[card]'],
   ['19-digit card', '6304 0000 0000 0000 018', '[card]'],
+  ['card followed by its CVV', '4111 1111 1111 1111 123', '[card] 123'],
+  ['card after a quantity', 'qty 2 4111 1111 1111 1111', 'qty 2 [card]'],
+  ['card with dots', '4111.1111.1111.1111', '[card]'],
+  ['card with spaced dashes', '4111 - 1111 - 1111 - 1111', '[card]'],
   // IP addresses
   ['IPv4', 'from 192.168.1.20 at noon', 'from [ip] at noon'],
   ['IPv4 at sentence end', 'It was 8.8.8.8.', 'It was [ip].'],
@@ -63,6 +73,7 @@ const REDACTED: [string, string, string][] = [
   ['French IBAN', 'FR14 2004 1010 0505 0001 3M02 606', '[iban]'],
   ['Dutch IBAN lower case', 'nl91abna0417164300', '[iban]'],
   ['Norwegian IBAN (shortest)', 'NO93 8601 1117 947', '[iban]'],
+  ['IBAN with dashes', 'DE89-3704-0044-0532-0130-00', '[iban]'],
   ['two IBANs in a row', 'DE89370400440532013000 GB29NWBK60161331926819', '[iban] [iban]'],
   // The user's own name and email
   ['own full name', 'My name is Ada Lovelace.', 'My name is [name].'],
@@ -103,6 +114,7 @@ const KEPT: [string, string][] = [
   ['a word containing the name', 'Adam and Lovelaceful are not her'],
   ['a percentage', 'growth of 12.5% in Q3 2024'],
   ['a ticket number after #', 'see ticket #00123456789'],
+  ['a decimal with many digits', 'p-value 0.0123456789 and x = 0.123456789'],
 ];
 
 describe('redactText', () => {
@@ -131,6 +143,16 @@ describe('the user\'s own name, with or without accents', () => {
   ])('%s', (text, expected) => {
     expect(redactText(text, JOSE)).toBe(expected);
   });
+
+  it.each([
+    ['Nguyễn Văn Minh', 'Nguyễn Văn Minh wrote', '[name] wrote'],
+    ['Đặng Thị Hồng', 'by Dang Thi Hong', 'by [name]'],
+    ['Łukasz Żak', 'Lukasz Zak here', '[name] here'],
+    ['Søren Kierkegaard', 'Soren said', '[name] said'],
+    ['李小龍', '我是李小龍。', '我是[name]。'],
+  ])('%s', (name, text, expected) => {
+    expect(redactText(text, { name })).toBe(expected);
+  });
 });
 
 describe('checks', () => {
@@ -145,8 +167,8 @@ describe('checks', () => {
 
 describe('redactInputs', () => {
   it('redacts every string and every number that reads as personal data, and keeps field names and other values', () => {
-    const inputs = { contact: 'ada.lovelace@example.org', notes: ['call +1 415 555 2671', 'fine'], card: 4111111111111111, count: 3, urgent: true, nested: { ip: '10.1.2.3' } };
-    expect(redactInputs(inputs, ADA)).toEqual({ contact: '[email]', notes: ['call [phone]', 'fine'], card: '[card]', count: 3, urgent: true, nested: { ip: '[ip]' } });
+    const inputs = { contact: 'ada.lovelace@example.org', notes: ['call +1 415 555 2671', 'fine'], card: 4111111111111111, count: 3, ratio: 0.123456789, urgent: true, nested: { ip: '10.1.2.3' } };
+    expect(redactInputs(inputs, ADA)).toEqual({ contact: '[email]', notes: ['call [phone]', 'fine'], card: '[card]', count: 3, ratio: 0.123456789, urgent: true, nested: { ip: '[ip]' } });
   });
 });
 
@@ -167,12 +189,16 @@ describe('no input stalls it', () => {
     ['dotted digits', '1.'.repeat(SIZE / 2)],
     ['IBAN-like letters and digits', 'DE89 '.repeat(SIZE / 5)],
     ['parentheses', '(1)'.repeat(SIZE / 3)],
+    ['open parentheses and digits', '(1)('.repeat(SIZE / 4)],
+    ['digits, dots, letters, colons', ' 1.a:'.repeat(SIZE / 5)],
+    ['emails that run into each other', 'a.b@c.d@'.repeat(SIZE / 8)],
+    ['card-like groups that never pass Luhn', '4111 1111 1111 1112 '.repeat(SIZE / 20)],
     ['the user\'s name over and over', 'Ada Lovelac'.repeat(SIZE / 11)],
   ];
 
-  it.each(adversarial)('%s (200 KB) in well under a second', (_what, text) => {
+  it.each(adversarial)('%s (200 KB) in well under half a second', (_what, text) => {
     const started = process.hrtime.bigint();
     redactText(text, ADA);
-    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(2_000);
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(500);
   });
 });
