@@ -196,9 +196,10 @@ describe('no input stalls it', () => {
     ['the user\'s name over and over', 'Ada Lovelac'.repeat(SIZE / 11)],
   ];
 
-  it.each(adversarial)('%s (200 KB) in well under half a second', (_what, text) => {
+  it.each(adversarial)('%s (200 KB) without stalling', (_what, text) => {
     const started = process.hrtime.bigint();
     redactText(text, ADA);
-    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(500);
+    // ≤ 0.1 s alone here, up to ~0.6 s beside the rest of the suite on 2 cores; quadratic would be tens of seconds.
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(3_000);
   });
 });
