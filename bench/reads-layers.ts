@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
+import { accessLog } from '../src/api/access-log';
 import { asyncStdout, createLogger, requestContext } from '../src/logger';
 import { createMetricsRegistry, httpMetrics } from '../src/metrics';
 
-export const LAYERS = ['bare Express', '+ request id (AsyncLocalStorage)', '+ access log (pino-http)', '+ helmet', '+ HTTP metrics (prom-client)', '+ JSON body parser'] as const;
+export const LAYERS = ['bare Express', '+ request id (AsyncLocalStorage)', '+ access log', '+ helmet', '+ HTTP metrics (prom-client)', '+ JSON body parser'] as const;
 
 function main() {
   const [port, count] = process.argv.slice(2).map(Number) as [number, number];
@@ -19,7 +19,7 @@ function main() {
       res.setHeader('X-Request-Id', randomUUID());
       requestContext.run({ requestId: res.getHeader('X-Request-Id') as string }, next);
     },
-    pinoHttp({ logger: createLogger('info', asyncStdout()), genReqId: (_req, res) => res.getHeader('X-Request-Id') as string }),
+    accessLog(createLogger('info', asyncStdout())),
     helmet(),
     httpMetrics(createMetricsRegistry()),
     express.json({ limit: '100kb' }),

@@ -141,6 +141,14 @@ const envSchema = z.object({
   SESSION_TTL: durationSchema.default('30d'),
   /** How long a fresh proof of the account (POST /v1/auth/reauth) lets a session or token export or erase. */
   REAUTH_TTL: durationSchema.default('10m'),
+  /**
+   * Authentication remembers a token's or session's user and roles this long, so most requests skip the
+   * database (src/api/credential-cache.ts). Revocation does not wait for it: every change to a token, a
+   * session or a user's roles is announced by Postgres (NOTIFY) and forgotten at once by every API process.
+   */
+  AUTH_CACHE_TTL: durationSchema.default('10s'),
+  /** Credentials remembered per API process at most; 0 turns the cache off (every request reads Postgres). */
+  AUTH_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   /** How long a mailed re-authentication code (POST /v1/auth/reauth/code) can be used. */
   REAUTH_CODE_TTL: durationSchema.default('10m'),
   /** Re-authentication codes mailed per user per AUTH_RATE_LIMIT_WINDOW. */

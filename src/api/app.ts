@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { requestContext } from '../logger';
 import type { ApiDeps } from './deps';
+import { accessLog } from './access-log';
 import { authenticate } from './auth';
 import { errorHandler } from './errors';
 import { DomainError } from '../errors';
@@ -68,17 +68,7 @@ export function createApp(deps: ApiDeps): Express {
     res.setHeader('X-Request-Id', requestId);
     requestContext.run({ requestId }, next);
   });
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (_req, res) => res.getHeader('X-Request-Id') as string,
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(accessLog(logger));
   app.use(helmet());
   app.use(httpMetrics(deps.metricsRegistry));
   retentionMetrics(deps.metricsRegistry, prisma);
@@ -92,6 +82,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(
     authenticate(prisma, {
       reauthTtlMs: config.REAUTH_TTL,
+      credentials: deps.credentials,
       // The Temporal Web UI calls the codec cross-origin with the operator's cookie and cannot send
       // a CSRF header; a browser-set Origin equal to the configured UI origin is the CSRF defence there.
       // The unsubscribe link acts on its signed token alone, never on the caller's session: a
@@ -163,7 +154,7 @@ export function createApp(deps: ApiDeps): Express {
     limits.perIp('unsubscribe', config.AUTH_RATE_LIMIT_MAX, config.AUTH_RATE_LIMIT_WINDOW),
   );
   const dataExports = createExportService({ prisma, dataKeys, requests: privacyRequests, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
-  registerExportRoutes(route, dataExports);
+  registerExportRoutes(route, dataExports, logger);
   registerSupportRoutes(route, createSupportService(prisma), dataKeys);
   registerAnalyticsRoutes(route, createAnalyticsService(prisma, { minGroup: config.ANALYTICS_MIN_GROUP }));
   registerInputSampleRoutes(route, createInputSampleService(prisma, dataKeys, profiles));

@@ -6,6 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { PrismaClient, Role } from '@prisma/client';
 import { sqlPool } from '../db';
+import type { CredentialCache } from './credential-cache';
 import { DomainError } from '../errors';
 import { API_TOKEN_PREFIX, csrfTokenFor, safeEqual, sha256 } from '../accounts/credentials';
 
@@ -60,15 +61,24 @@ const SESSION_BY_HASH = {
 /** `csrfExempt` names requests whose CSRF defence is elsewhere (see app.ts). */
 export function authenticate(
   prisma: PrismaClient,
-  options: { reauthTtlMs: number; csrfExempt?: (req: Request) => boolean },
+  options: { reauthTtlMs: number; csrfExempt?: (req: Request) => boolean; credentials?: CredentialCache },
 ): RequestHandler {
   const csrfExempt = options.csrfExempt ?? (() => false);
-  // Every request runs one of these: plain prepared statements on Prisma's own pool (src/db.ts).
+  // Every request needs one of these: plain prepared statements on Prisma's own pool (src/db.ts),
+  // remembered briefly by the credential cache (src/api/credential-cache.ts) when there is one.
   const pool = sqlPool(prisma);
-  const byHash = async (statement: typeof TOKEN_BY_HASH, secret: string) =>
-    (await pool.query<Credential>({ ...statement, values: [sha256(secret)] })).rows[0];
+  const byHash = (statement: typeof TOKEN_BY_HASH, secret: string) => {
+    const hash = sha256(secret);
+    const load = async () => (await pool.query<Credential>({ ...statement, values: [hash] })).rows[0];
+    return options.credentials ? options.credentials.read(`${statement.name}:${hash}`, load) : load();
+  };
+  // A write by this user forgets their remembered credentials when it ends, so their next request
+  // reads what it committed (a logout, a revoked token, a fresh proof).
+  const writing = (req: Request, res: Response, userId: string) => {
+    if (options.credentials && !SAFE_METHODS.has(req.method)) res.once('close', options.credentials.beginWrite(userId));
+  };
   const fresh = (provenAt: Date | null) => provenAt !== null && Date.now() - provenAt.getTime() < options.reauthTtlMs;
-  return async (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer (\S+)$/.exec(header);
@@ -76,9 +86,11 @@ export function authenticate(
       const token = await byHash(TOKEN_BY_HASH, match[1]);
       if (!token || token.revoked_at) throw invalidToken();
       req.principal = { userId: token.user_id, roles: token.roles, via: 'token', tokenId: token.id, freshlyProven: fresh(token.proven_at) };
+      writing(req, res, token.user_id);
       // Last use is advisory: at most one write a minute per token, and the request does not wait for it.
       const now = new Date();
       if (!token.last_used_at || now.getTime() - token.last_used_at.getTime() > 60_000) {
+        token.last_used_at = now; // a remembered token is not written again within the minute
         prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }).catch(() => undefined);
       }
       return next();
@@ -95,6 +107,7 @@ export function authenticate(
           }
         }
         req.principal = { userId: session.user_id, roles: session.roles, via: 'session', sessionId: session.id, freshlyProven: fresh(session.proven_at) };
+        writing(req, res, session.user_id);
       }
     }
     next();

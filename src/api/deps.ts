@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config';
 import type { Keyring } from '../crypto/keyring';
 import type { Logger } from '../logger';
+import type { CredentialCache } from './credential-cache';
 
 /** Everything the API needs from the outside world, built once in server.ts (or by a test). */
 export interface ApiDeps {
@@ -13,4 +14,6 @@ export interface ApiDeps {
   keyring: Keyring;
   temporal: Client;
   metricsRegistry: Registry;
+  /** Authentication's short memory (AUTH_CACHE_TTL); without it every request reads its credential from Postgres. */
+  credentials?: CredentialCache;
 }

@@ -3,6 +3,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RouteRegistrar } from '../api/router';
+import type { Logger } from '../logger';
 import { z } from '../zod';
 import { EXPORT_FORMAT_VERSION } from './plan';
 import type { ExportService } from './service';
@@ -26,7 +27,7 @@ const ExportFile = z
   .passthrough()
   .openapi('ExportFile', { description: 'Every personal datum the register lists for you, by table. Format: docs/privacy-export.md; JSON Schema: docs/privacy-export.schema.json' });
 
-export function registerExportRoutes(route: RouteRegistrar, exports: ExportService) {
+export function registerExportRoutes(route: RouteRegistrar, exports: ExportService, logger: Logger) {
   route({
     method: 'post',
     path: '/v1/privacy/exports',
@@ -65,7 +66,7 @@ export function registerExportRoutes(route: RouteRegistrar, exports: ExportServi
       },
     },
     errors: ['not_found', 'export_not_ready', 'export_failed', 'export_expired'],
-    handler: async ({ req, res, principal, params }) => {
+    handler: async ({ res, principal, params }) => {
       const file = await exports.openDownload(principal.userId, params.requestId);
       res.status(200);
       res.setHeader('Content-Type', 'application/json; charset=utf-8');
@@ -78,7 +79,7 @@ export function registerExportRoutes(route: RouteRegistrar, exports: ExportServi
       } catch (err) {
         // Headers are sent: the only honest signal left is to cut the connection (the length will not match).
         res.destroy();
-        if ((err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') req.log?.error({ err: { message: (err as Error).message } }, 'export download failed mid-stream');
+        if ((err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') logger.error({ err: { message: (err as Error).message } }, 'export download failed mid-stream');
       }
       return { status: 200 };
     },

@@ -263,7 +263,11 @@ describe('rate limiting and logs', () => {
     const { token } = (await client.post('/v1/auth/tokens', { name: 'log check' })).body;
     const sid = client.cookies.get('sid') as string;
     await new HttpClient(api.baseUrl).get('/v1/me', { authorization: `Bearer ${token}`, 'x-request-id': 'req-log-check' });
+    // A query string can carry a token (unsubscribe and download links): the access log keeps the path only.
+    await new HttpClient(api.baseUrl).get('/v1/unsubscribe?token=query-never-logged', { 'x-request-id': 'req-log-check' });
     const all = api.logLines.join('\n');
+    expect(all).not.toContain('query-never-logged');
+    expect(api.logLines.some((l) => l.includes('"path":"/v1/unsubscribe"'))).toBe(true);
     expect(all).not.toContain(TEST_PASSWORD);
     expect(all).not.toContain(token);
     expect(all).not.toContain(sid);

@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app';
+import { createCredentialCache } from '../../src/api/credential-cache';
 import { createTemporalClient } from '../../src/client';
 import { Keyring } from '../../src/crypto/keyring';
 import { createPrisma } from '../../src/db';
@@ -28,6 +29,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     prisma: createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE),
     temporal: createTemporalClient(config, keyring),
     metricsRegistry: createMetricsRegistry(false),
+    credentials: config.AUTH_CACHE_SIZE === 0 ? undefined : createCredentialCache({ databaseUrl: config.DATABASE_URL, ttlMs: config.AUTH_CACHE_TTL, maxEntries: config.AUTH_CACHE_SIZE, logger }),
   };
   const server: Server = createApp(deps).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -39,6 +41,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await deps.credentials?.close();
       await deps.prisma.$disconnect();
       await deps.temporal.connection.close();
     },

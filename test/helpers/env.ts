@@ -35,6 +35,11 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // The same scrypt KDF, at a cost that keeps the suite quick.
     PASSWORD_COST_LOG2: '14',
     AUTH_RATE_LIMIT_MAX: '10000',
+    // Authentication's memory is off by default here: a test that changes a role or a session
+    // straight in Postgres would otherwise race the change's announcement to the API (which
+    // production accepts: milliseconds). test/api/credential-cache.test.ts turns it on and
+    // tests those announcements themselves.
+    AUTH_CACHE_SIZE: '0',
     LOG_LEVEL: 'info',
     ...overrides,
   });
