@@ -7,9 +7,12 @@
 //   BENCH_RUNS=100 node --import tsx bench/executions.ts
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { DataKeys } from '../src/crypto/data-keys';
 import { createMailService } from '../src/mail/service';
@@ -23,7 +26,9 @@ import { freePort, startTemporalDevServer, stopChild, waitForPort } from '../scr
 import { ROOT } from '../scripts/lib/temporal-binaries';
 import { startFakeOpenAI } from '../test/fakes/openai';
 import { benchDatabase, machine, markdownTable, measure, percentile, writeBenchmarkSection, type Sample } from './lib';
-import { bareWorkflow } from './workflows';
+import { bareWorkflow, finishedUpdate, minimalRunWorkflow } from './workflows';
+import { cpuSeconds, postgresCpu, summarizeProfile } from './processes';
+import { executionWorkflowId } from '../src/executions/contract';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 120);
 const LATENCIES = [0, 200];
@@ -58,13 +63,13 @@ async function main() {
     LOG_LEVEL: 'warn',
   };
   const children: ChildProcess[] = [];
-  const launch = (script: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const launch = (script: string, nodeOptions: string[] = []) => {
+    const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(child);
     return child;
   };
-  launch('src/worker.ts');
-  launch('src/server.ts');
+  let worker = launch('src/worker.ts');
+  const api = launch('src/server.ts');
   await waitForPort('127.0.0.1', apiPort, 60_000);
 
   // Users with plenty of credits and Bearer tokens; one creator with one tool.
@@ -106,28 +111,67 @@ async function main() {
   const client = new Client({ connection });
   const openai = new OpenAI({ apiKey: 'sk-bench', baseURL: model.baseUrl, maxRetries: 0 });
 
-  const runTool = async (worker: number) => {
+  let lastRunId = '';
+  const runTool = async (loop: number) => {
     const res = await fetch(`http://127.0.0.1:${apiPort}/v1/tools/${tool.id}/executions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${tokens[worker]}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${tokens[loop]}`, 'content-type': 'application/json' },
       body: JSON.stringify({ inputs: { text: 'hello' }, waitSeconds: 30 }),
     });
-    const body = (await res.json()) as { status?: string };
+    const body = (await res.json()) as { status?: string; id?: string };
     if (res.status !== 200 || body.status !== 'succeeded') throw new Error(`run failed: ${res.status} ${JSON.stringify(body)}`);
+    lastRunId = body.id ?? lastRunId;
   };
+  // The issue-15 baseline: one activity, the caller waiting on an update, one 90-day timer kept.
+  let lastMinimalId = '';
+  const minimalRun = async (latency: number) => {
+    const workflowId = `minimal-${randomUUID()}`;
+    lastMinimalId = workflowId;
+    await client.workflow.executeUpdateWithStart(finishedUpdate, {
+      startWorkflowOperation: new WithStartWorkflowOperation(minimalRunWorkflow, {
+        workflowId,
+        taskQueue: baselineQueue,
+        workflowIdConflictPolicy: 'FAIL',
+        args: [latency, 90 * 86_400_000],
+      }),
+    });
+  };
+  // CPU seconds so far of each process a run touches, and Postgres's committed transactions in the bench database.
+  const transactions = async () =>
+    Number((await prisma.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`)[0]!.n);
+  const cpuNow = () => ({
+    api: cpuSeconds(api.pid!),
+    worker: cpuSeconds(worker.pid!),
+    temporal: cpuSeconds(temporal.child.pid!),
+    postgres: postgresCpu(),
+    loadGenerator: (() => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    })(),
+  });
 
   // Warm up every path once.
   await runTool(0);
   await client.workflow.execute(bareWorkflow, { taskQueue: baselineQueue, workflowId: `bare-${randomUUID()}`, args: [0] });
+  await minimalRun(0);
 
   const rows: (string | number)[][] = [];
   let c1Overhead: { p50: number; p99: number } | undefined;
   const ratios: number[] = [];
+  const minimalRatios: number[] = [];
+  const cpuRows: (string | number)[][] = [];
   for (const latency of LATENCIES) {
     model.latencyMs = latency;
     for (const concurrency of CONCURRENCY) {
       const runs = concurrency === 1 ? Math.min(RUNS, latency ? 40 : 80) : RUNS;
+      const cpuBefore = cpuNow();
+      const txBefore = await transactions();
       const platform = await measure(concurrency, runs, runTool);
+      const cpuAfter = cpuNow();
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // Postgres publishes its counters within a second
+      const perThousand = (key: keyof typeof cpuBefore) => (((cpuAfter[key] - cpuBefore[key]) / runs) * 1000).toFixed(1);
+      cpuRows.push([latency, concurrency, perThousand('api'), perThousand('worker'), perThousand('temporal'), perThousand('postgres'), perThousand('loadGenerator'), ((await transactions()) - txBefore - 1) / runs]);
+      const minimal = await measure(concurrency, runs, () => minimalRun(latency));
       const bare = await measure(concurrency, runs, () =>
         client.workflow.execute(bareWorkflow, { taskQueue: baselineQueue, workflowId: `bare-${randomUUID()}`, args: [latency] }),
       );
@@ -137,6 +181,7 @@ async function main() {
       const overhead = platform.latencies.map((l) => l - latency);
       const ratio = rate(platform) / rate(bare);
       ratios.push(ratio);
+      minimalRatios.push(rate(platform) / rate(minimal));
       if (concurrency === 1 && latency === 200) c1Overhead = { p50: percentile(overhead, 50), p99: percentile(overhead, 99) };
       rows.push([
         latency,
@@ -149,6 +194,9 @@ async function main() {
         ms(percentile(overhead, 99)),
         rate(bare).toFixed(1),
         ms(percentile(bare.latencies, 50)),
+        rate(minimal).toFixed(1),
+        ms(percentile(minimal.latencies, 50)),
+        (rate(platform) / rate(minimal)).toFixed(2),
         rate(direct).toFixed(1),
         ms(percentile(direct.latencies, 50)),
         ratio.toFixed(2),
@@ -157,8 +205,47 @@ async function main() {
     }
   }
 
+  // What one run asks of Temporal: its history's events by type, beside the minimal run's.
+  const eventsOf = async (workflowId: string) => {
+    const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
+    const counts = new Map<string, number>();
+    for (const event of events ?? []) {
+      const name = proto.api.enums.v1.EventType[event.eventType ?? 0]!.replace(/^EVENT_TYPE_/, '').toLowerCase();
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    return { total: events?.length ?? 0, counts };
+  };
+  const runEvents = await eventsOf(executionWorkflowId(lastRunId));
+  const minimalEvents = await eventsOf(lastMinimalId);
+  const eventTypes = [...new Set([...runEvents.counts.keys(), ...minimalEvents.counts.keys()])].sort();
+  const historyTable = markdownTable(
+    ['history event', 'a tool run', 'the minimal durable run'],
+    [...eventTypes.map((t) => [`\`${t}\``, runEvents.counts.get(t) ?? 0, minimalEvents.counts.get(t) ?? 0]), ['**all events**', runEvents.total, minimalEvents.total]],
+  );
+  const cpuTable = markdownTable(
+    ['model ms', 'concurrency', 'API', 'worker', 'Temporal server', 'Postgres', 'load generator', 'Postgres transactions per run'],
+    cpuRows.map((r) => [...r.slice(0, 7), Number(r[7]).toFixed(1)]),
+  );
+
+  // Where the worker's CPU goes under runs (concurrency 32, 0 ms model): a profile of a second worker process.
+  await stopChild(worker);
+  children.splice(children.indexOf(worker), 1);
+  model.latencyMs = 0;
+  const profileDir = mkdtempSync(path.join(os.tmpdir(), 'sotally-worker-profile-'));
+  const spawnedAt = Date.now();
+  worker = launch('src/worker.ts', ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+  await runTool(0); // answers once the new worker polls
+  const loadStartMs = Date.now() - spawnedAt;
+  const profiledCpu = cpuSeconds(worker.pid!);
+  const profiled = await measure(32, RUNS, runTool);
+  const profiledCpuPerRun = ((cpuSeconds(worker.pid!) - profiledCpu) / RUNS) * 1000;
+  await stopChild(worker, 30_000);
+  children.splice(children.indexOf(worker), 1);
+  const profileFile = readdirSync(profileDir).map((f) => path.join(profileDir, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
+  const frames = profileFile ? summarizeProfile(profileFile, loadStartMs).slice(0, 16).map(([what, pct]) => [what, `${pct.toFixed(1)} %`]) : [['(no profile written)', '']];
+
   const table = markdownTable(
-    ['model ms', 'concurrency', 'runs', 'runs/s', 'e2e p50', 'e2e p99', 'overhead p50', 'overhead p99', 'bare Temporal/s', 'bare p50', 'direct model/s', 'direct p50', 'runs/s ÷ bare'],
+    ['model ms', 'concurrency', 'runs', 'runs/s', 'e2e p50', 'e2e p99', 'overhead p50', 'overhead p99', 'bare Temporal/s', 'bare p50', 'minimal durable run/s', 'minimal p50', 'runs/s ÷ minimal', 'direct model/s', 'direct p50', 'runs/s ÷ bare'],
     rows,
   );
   console.log(`\n${table}`);
@@ -178,6 +265,24 @@ ${table}
 
 Targets (issue 4): overhead at concurrency 1 ≤ 25 ms p50 / ≤ 100 ms p99 (measured at 200 ms model latency:
 ${c1Overhead ? `${ms(c1Overhead.p50)} / ${ms(c1Overhead.p99)}` : 'n/a'}); throughput ≥ 0.7 × bare Temporal (measured ratios: ${ratios.map((r) => r.toFixed(2)).join(', ')}).
+Target (issue 15): ≥ 0.9 × the minimal durable run, a workflow with one activity waiting the model's latency, started by
+update-with-start whose update answers when the activity is done, then keeping one 90-day timer (\`bench/workflows.ts\`
+\`minimalRunWorkflow\`; measured ratios: ${minimalRatios.map((r) => r.toFixed(2)).join(', ')}).
+
+CPU seconds per 1,000 runs by process, measured over each row of the table above (the load generator also runs the
+baselines' worker, idle during these rows), and Postgres transactions committed per run in the bench database:
+
+${cpuTable}
+
+What one run asks of the Temporal server: the events in its workflow history, by type (a tool run of the last row,
+its retention timer being a child workflow with a history of its own; the minimal run of the same row):
+
+${historyTable}
+
+Where a worker's main thread spends its busy time under runs (a second worker process with \`--cpu-prof\`, concurrency 32,
+0 ms model, ${RUNS} runs at ${rate(profiled).toFixed(1)} runs/s, ${profiledCpuPerRun.toFixed(1)} CPU s per 1,000 runs; self time by package):
+
+${markdownTable(['package or layer', 'share of busy time'], frames)}
 `,
   );
 

@@ -21,27 +21,11 @@ import { freePort, stopChild, waitForPort } from '../scripts/lib/dev-services';
 import { ROOT } from '../scripts/lib/temporal-binaries';
 import { benchDatabase, machine, markdownTable, writeBenchmarkSection } from './lib';
 import { LAYERS } from './reads-layers';
+import { cpuSeconds, postgresCpu, summarizeProfile } from './processes';
 
 const SECONDS = Number(process.env.BENCH_READS_SECONDS ?? 10);
 const CONNECTIONS = 32;
 const PASSWORD = 'correct horse battery staple';
-
-/** CPU seconds (user + system) of a process so far, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
-  } catch {
-    return 0;
-  }
-}
-
-/** The pids of Postgres's processes (the server and its backends) on this machine. */
-function postgresPids(): number[] {
-  const out = spawnSync('pgrep', ['-f', '^postgres'], { encoding: 'utf8' }).stdout;
-  return out.split('\n').filter(Boolean).map(Number);
-}
-const postgresCpu = () => postgresPids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
 async function startNode(args: string[], env: Record<string, string>, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -88,39 +72,6 @@ async function cpuPerOp(op: () => Promise<unknown>, count = 4000): Promise<numbe
   await Promise.all(Array.from({ length: 16 }, async () => { for (let i = 0; i < count / 16; i += 1) await op(); }));
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1000 / count;
-}
-
-/** Self time by package (or Node internals), in % of the profile's busy time after `skipMs` (start-up). */
-function summarizeProfile(file: string, skipMs: number): [string, number][] {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
-    nodes: { id: number; callFrame: { functionName: string; url: string } }[];
-    samples: number[];
-    timeDeltas: number[];
-  };
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const group = (frame: { functionName: string; url: string }) => {
-    if (!frame.url) return frame.functionName === '(garbage collector)' ? 'garbage collector' : `native: ${frame.functionName}`;
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url);
-    if (pkg) return pkg[1]!;
-    if (frame.url.startsWith('wasm://')) return '@prisma/client (query compiler, WebAssembly)';
-    if (frame.url.includes('/dist/src/')) return `src/${frame.url.split('/dist/src/')[1]!.split('/')[0]}`;
-    if (frame.url.startsWith('node:')) return `node: ${frame.url.slice(5).replace(/^internal\//, '').split('/')[0]}`;
-    return frame.url;
-  };
-  const self = new Map<string, number>();
-  let busy = 0;
-  let elapsedUs = 0;
-  profile.samples.forEach((id, i) => {
-    elapsedUs += profile.timeDeltas[i] ?? 0;
-    if (elapsedUs < skipMs * 1000) return;
-    const frame = nodes.get(id)!.callFrame;
-    if (frame.functionName === '(idle)' || frame.functionName === '(program)') return;
-    const key = group(frame);
-    const dt = profile.timeDeltas[i] ?? 0;
-    self.set(key, (self.get(key) ?? 0) + dt);
-    busy += dt;
-  });
-  return [...self].map(([k, v]) => [k, (100 * v) / busy] as [string, number]).sort((a, b) => b[1] - a[1]);
 }
 
 async function main() {
