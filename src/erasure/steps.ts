@@ -113,6 +113,8 @@ export function createErasureSteps(deps: ErasureStepDeps) {
       if (!userId) return {};
       // Each run's timer is ended first (it deletes its record as it ends), then everything is erased at once.
       const executions = await prisma.execution.findMany({ where: { userId }, select: { id: true } });
+      // A run's timer is in its own workflow, or for runs from before that, in its retention workflow.
+      await forEachWorkflow(executions.map((e) => e.id), (id) => temporal.workflow.getHandle(executionWorkflowId(id)).signal(purgeNowSignal), deps.heartbeat);
       await forEachWorkflow(executions.map((e) => e.id), (id) => temporal.workflow.getHandle(retentionWorkflowId(id)).signal(purgeNowSignal), deps.heartbeat);
       const counts = await prisma.$transaction(
         async (tx) => {

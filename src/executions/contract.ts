@@ -43,6 +43,13 @@ export const ADMISSION_REFUSALS = ['insufficient_credits', 'account_under_review
 /** Update-with-start: the API learns the admission in the same request that starts the run. */
 export const admissionUpdate = defineUpdate<Admission>('admission');
 
+/**
+ * Waits for the run's settlement and answers its outcome (at once if settled). Runs started since
+ * the record's retention moved into the run's own workflow answer it; the caller stops waiting at
+ * its own deadline (`waitSeconds`).
+ */
+export const outcomeUpdate = defineUpdate<ExecutionOutcome>('outcome');
+
 export type ExecutionPhase = 'pending' | 'reserving' | 'calling_model' | 'settling' | 'succeeded' | 'failed';
 /** Where a run is now (also mirrored in the ToolRunStatus search attribute). */
 export const executionPhaseQuery = defineQuery<ExecutionPhase>('phase');

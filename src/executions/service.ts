@@ -20,7 +20,7 @@ import type { ProviderKeyService } from '../provider-keys/service';
 import { inputValidator } from '../tools/input-schema';
 import { modelPrice, promptTokenLimit, worstCaseCost } from '../tools/pricing';
 import { sha256 } from '../accounts/credentials';
-import { ADMISSION_REFUSALS, admissionUpdate, executionWorkflowId } from './contract';
+import { ADMISSION_REFUSALS, admissionUpdate, executionWorkflowId, outcomeUpdate } from './contract';
 import { runToolWorkflow } from './workflows';
 import { measurePrompt } from './prompt';
 
@@ -132,10 +132,19 @@ export function createExecutionService({ config, prisma, dataKeys, temporal, too
     }, ADMISSION_TRANSACTION);
   }
 
+  /**
+   * Waits up to `waitMs` for the run to settle. Its workflow answers the outcome update once settled
+   * (and goes on to keep the record's retention timer). A run started before that change has no such
+   * update and ends its workflow when settled: its result is the signal then.
+   */
   async function waitForResult(executionId: string, waitMs: number) {
     if (waitMs <= 0) return;
-    const result = temporal.workflow.getHandle(executionWorkflowId(executionId)).result();
-    await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+    const handle = temporal.workflow.getHandle(executionWorkflowId(executionId));
+    const settled = handle
+      .executeUpdate(outcomeUpdate)
+      .catch(() => handle.result())
+      .catch(() => undefined);
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
   }
 
   /** Everything checked before a run's record is written; returns what the record needs. */
@@ -242,11 +251,15 @@ export function createExecutionService({ config, prisma, dataKeys, temporal, too
         throw new DomainError('execution_running', 'this run has not finished yet; delete it once it has');
       }
       await deleteExecutionRecord(prisma, id);
-      try {
-        await temporal.workflow.getHandle(retentionWorkflowId(id)).signal(purgeNowSignal);
-      } catch (err) {
-        // No timer to end (already fired, or a run from before timers): the record is gone either way.
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      // End the record's timer: in the run's own workflow, or for runs from before that, in its
+      // retention workflow. None left (already fired, or a run from before timers): the record is gone either way.
+      for (const workflowId of [executionWorkflowId(id), retentionWorkflowId(id)]) {
+        try {
+          await temporal.workflow.getHandle(workflowId).signal(purgeNowSignal);
+          break;
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
       }
     },
 

@@ -1,6 +1,7 @@
-// One tool run, from admission to settlement:
+// One tool run, from admission to settlement and on to the end of its record:
 //   hold the price (or accept the BYOM run) → answer the admission update →
-//   call the model (bounded, classified retries) → capture the cost, release the rest.
+//   call the model (bounded, classified retries) → capture the cost, release the rest →
+//   answer the outcome update → sleep until the record expires → delete it.
 // Any failure, timeout or cancellation after the hold releases all of it, and
 // a run that produced no output is never charged. Only ids and numbers pass
 // through here: inputs, outputs and keys stay in Postgres, encrypted.
@@ -22,13 +23,14 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { LEDGER_FAILURE_TYPES } from '../credits/contract';
-import { retentionWorkflowId } from '../retention/contract';
+import { purgeNowSignal, retentionQuery, retentionWorkflowId, type RetentionState } from '../retention/contract';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
 import { executionRetentionWorkflow } from '../retention/workflows';
 import {
   admissionUpdate,
   executionPhaseQuery,
   MODEL_FAILURE_TYPES,
+  outcomeUpdate,
   type Admission,
   type ExecutionOutcome,
   type ExecutionPhase,
@@ -57,7 +59,18 @@ const RETENTION_TIMER_PATCH = 'retention-timer-child';
  * the timer first and kept a failed record.
  */
 const REFUSED_RUN_LEAVES_NOTHING_PATCH = 'refused-run-leaves-nothing';
+/**
+ * One workflow per record: after settling, the run's workflow itself keeps the record's retention
+ * timer and deletes the record at expiry, and the caller waits on the outcome update instead of the
+ * workflow's result. Histories recorded before this started a child retention workflow per run
+ * (a second workflow, its own history and tasks: docs/BENCHMARKS.md, "Tool runs").
+ */
+const ONE_WORKFLOW_PER_RECORD_PATCH = 'one-workflow-per-record';
 const remoteBookkeeping = proxyActivities<Activities>(bookkeepingOptions);
+const { purgeExecutionData } = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', maximumInterval: '10m' }, // retried until it succeeds: data must go
+});
 const localBookkeeping = proxyLocalActivities<Activities>(bookkeepingOptions);
 
 function failureOf(err: unknown): { code: string; message: string } {
@@ -71,12 +84,48 @@ function failureOf(err: unknown): { code: string; message: string } {
 
 export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOutcome> {
   let admission: Admission | undefined;
+  let outcome: ExecutionOutcome | undefined;
   let phase: ExecutionPhase = 'pending';
   setHandler(admissionUpdate, async () => {
     await condition(() => admission !== undefined);
     return admission as Admission;
   });
   setHandler(executionPhaseQuery, () => phase);
+  const oneWorkflow = patched(ONE_WORKFLOW_PER_RECORD_PATCH);
+  const retention: RetentionState = { executionId: input.executionId, expiresAt: input.expiresAt ?? '', purgedAt: null };
+  let purgeRequested = false;
+  if (oneWorkflow) {
+    // Answered after a cancellation too: the cancelled run still settles first.
+    setHandler(outcomeUpdate, async () => {
+      await CancellationScope.nonCancellable(() => condition(() => outcome !== undefined));
+      return outcome as ExecutionOutcome;
+    });
+    setHandler(purgeNowSignal, () => {
+      purgeRequested = true;
+    });
+    setHandler(retentionQuery, () => retention);
+  }
+  /**
+   * The settled run's answer, then the record's life: sleep until it expires (or until the user
+   * deletes it or an erasure ends it: the purgeNow signal), then delete it. A cancellation (an
+   * erasure stopping the run) has done its work once the run is settled: the record is kept to
+   * its expiry like any failed run's, so the wait is not cancellable.
+   */
+  const settle = async (result: ExecutionOutcome): Promise<ExecutionOutcome> => {
+    outcome = result;
+    if (!oneWorkflow || !input.expiresAt) {
+      await retentionTimer;
+      return result;
+    }
+    await CancellationScope.nonCancellable(async () => {
+      // Date.now() is Temporal's deterministic workflow clock here.
+      const remaining = Date.parse(input.expiresAt!) - Date.now();
+      if (remaining > 0) await condition(() => purgeRequested, remaining);
+      await purgeExecutionData(input.executionId);
+    });
+    retention.purgedAt = new Date(Date.now()).toISOString();
+    return result;
+  };
   const enter = (next: ExecutionPhase) => {
     phase = next;
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTE_KEYS.toolRunStatus, value: next }]);
@@ -111,7 +160,7 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
         })
       : undefined;
   const refusedRunLeavesNothing = patched(REFUSED_RUN_LEAVES_NOTHING_PATCH);
-  let retentionTimer = !refusedRunLeavesNothing && input.expiresAt && patched(RETENTION_TIMER_PATCH) ? startRetentionTimer() : undefined;
+  let retentionTimer = !oneWorkflow && !refusedRunLeavesNothing && input.expiresAt && patched(RETENTION_TIMER_PATCH) ? startRetentionTimer() : undefined;
 
   const plan = await bookkeeping.startExecution(executionId);
   const held = plan.reservedCredits;
@@ -135,7 +184,7 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
     }
   }
   admission = { admitted: true };
-  if (refusedRunLeavesNothing) retentionTimer = startRetentionTimer();
+  if (refusedRunLeavesNothing && !oneWorkflow) retentionTimer = startRetentionTimer();
 
   try {
     enter('calling_model');
@@ -146,8 +195,7 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
     const cost = held > 0 ? (await bookkeeping.captureCredits({ executionId, usage })).captured : 0;
     await bookkeeping.finishExecution({ executionId, status: 'succeeded', costCredits: cost });
     enter('succeeded');
-    await retentionTimer;
-    return { status: 'succeeded', costCredits: cost };
+    return await settle({ status: 'succeeded', costCredits: cost });
   } catch (err) {
     const failure = failureOf(err);
     // The hold was released by the expiry sweeper before the run could capture it (the run outlived
@@ -167,7 +215,6 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
       await bookkeeping.finishExecution({ executionId, status: 'failed', costCredits: 0, errorCode: code, errorMessage: message });
     });
     enter('failed');
-    await retentionTimer;
-    return { status: 'failed', costCredits: 0, errorCode: code };
+    return await settle({ status: 'failed', costCredits: 0, errorCode: code });
   }
 }

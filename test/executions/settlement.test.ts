@@ -11,7 +11,9 @@ import { startExecutionStack, type ExecutionStack } from '../helpers/stack';
 import { expectLedgerConsistent, fundAccount } from '../helpers/accounts';
 import { createTool } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
+import type { WorkflowHandle } from '@temporalio/client';
 import { createLedger } from '../../src/credits/ledger';
+import { outcomeUpdate } from '../../src/executions/contract';
 
 const prisma = testPrisma();
 const ledger = createLedger(prisma, { reservationTtlMs: 600_000 });
@@ -24,14 +26,14 @@ afterAll(async () => {
 const workflowIdOf = (executionId: string) => `tool-execution-${executionId}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The workflow's result, or a clear failure if it has not completed within `timeoutMs` (stuck). */
-async function completion(handle: { result(): Promise<unknown> }, timeoutMs = 15_000): Promise<any> {
+/** The run's outcome once settled (its workflow then keeps the record's timer), or a clear failure if it has not settled within `timeoutMs` (stuck). */
+async function completion(handle: WorkflowHandle, timeoutMs = 15_000): Promise<any> {
   let timer: NodeJS.Timeout | undefined;
   const stuck = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the workflow did not complete within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    return await Promise.race([handle.result(), stuck]);
+    return await Promise.race([handle.executeUpdate(outcomeUpdate), stuck]);
   } finally {
     clearTimeout(timer);
   }
@@ -87,7 +89,7 @@ describe('with the default hold lifetime', () => {
     expect(await expectLedgerConsistent(prisma, userId)).toEqual({ available: STARTING_BALANCE - 10, reserved: 10 });
 
     await handle.cancel();
-    await completion(handle); // the workflow finishes (settling after a cancel)
+    await completion(handle); // the run settles after the cancel
     // Let the model's late answer arrive too: the cancelled run must not keep it.
     await sleep(Math.max(0, calledAt + modelDelayMs + 1_500 - Date.now()));
 

@@ -8,12 +8,12 @@ import { HttpClient, signedUpClient } from '../helpers/api';
 import { testPrisma } from '../helpers/env';
 import { useExecutionStack } from '../helpers/lifecycle';
 import { killProcess, startWorkerProcess } from '../helpers/stack';
-import { fundAccount, grantRole } from '../helpers/accounts';
+import { expectLedgerConsistent, fundAccount, grantRole } from '../helpers/accounts';
 import { createTool } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
 import { createLedger } from '../../src/credits/ledger';
 import { createRetentionActivities } from '../../src/retention/activities';
-import { retentionQuery, retentionWorkflowId } from '../../src/retention/contract';
+import { retentionQuery } from '../../src/retention/contract';
 import { executionWorkflowId } from '../../src/executions/contract';
 import { capturingLogger } from '../helpers/env';
 
@@ -65,7 +65,8 @@ describe('the per-record timer', () => {
     await fundAccount(prisma, ledger, user.id, 50);
     const { executionId, marker } = await runWithMarker(client, tool.id);
 
-    const handle = api.deps.temporal.workflow.getHandle(retentionWorkflowId(executionId));
+    // The record's timer is kept by the run's own workflow once the run has settled.
+    const handle = api.deps.temporal.workflow.getHandle(executionWorkflowId(executionId));
     const state = await handle.query(retentionQuery);
     expect(state).toMatchObject({ executionId, purgedAt: null });
     expect(new Date(state.expiresAt).getTime()).toBe((await prisma.execution.findUniqueOrThrow({ where: { id: executionId } })).expiresAt.getTime());
@@ -84,10 +85,11 @@ describe('the per-record timer', () => {
     expect(await prisma.ledgerEntry.count({ where: { executionId } })).toBe(3);
     expect(await tablesContaining(marker)).toEqual([]);
     expect(await tablesNaming(executionId)).toEqual([]);
-    expect((await handle.result()).purgedAt).not.toBeNull();
+    expect(await handle.result()).toMatchObject({ status: 'succeeded' });
+    expect((await handle.query(retentionQuery)).purgedAt).not.toBeNull();
   }, 40_000);
 
-  it('operators find the timer by execution id and expiry in Temporal', async () => {
+  it("operators find the record's timer by execution id and expiry in Temporal: the run's own workflow, running until it deletes the record", async () => {
     const creator = await signedUpClient(api.baseUrl, 'Creator');
     const tool = await createTool(creator.client);
     const { client, user } = await signedUpClient(api.baseUrl);
@@ -96,19 +98,22 @@ describe('the per-record timer', () => {
     const ids = await waitFor(
       async () => {
         const found: string[] = [];
-        for await (const wf of api.deps.temporal.workflow.list({ query: `ExecutionId = "${executionId}" AND WorkflowType = "executionRetentionWorkflow" AND ExpiresAt > "2000-01-01T00:00:00Z"` })) {
+        for await (const wf of api.deps.temporal.workflow.list({ query: `ExecutionId = "${executionId}" AND ExpiresAt > "2000-01-01T00:00:00Z" AND ExecutionStatus = "Running"` })) {
           found.push(wf.workflowId);
         }
         return found.length ? found : undefined;
       },
       { what: 'the timer to be visible', timeoutMs: 15_000 },
     );
-    expect(ids).toEqual([retentionWorkflowId(executionId)]);
+    expect(ids).toEqual([executionWorkflowId(executionId)]);
   });
 });
 
 describe('expiry during a run', () => {
-  it('a record whose expiry comes while its run still waits for the model is deleted all the same; the run ends, its hold released, nothing charged', async () => {
+  // The timer starts once the run has settled, so this needs a retention shorter than a run (4 s here
+  // against a 90-day default and model calls bounded by MODEL_TIMEOUT): the record is deleted as soon
+  // as the run settles, and the ledger still balances.
+  it('a record whose expiry passes while its run still waits for the model is deleted as soon as the run settles', async () => {
     const creator = await signedUpClient(api.baseUrl, 'Creator');
     const tool = await createTool(creator.client);
     const { client, user } = await signedUpClient(api.baseUrl);
@@ -116,12 +121,12 @@ describe('expiry during a run', () => {
     model.script({ delayMs: 7000 }); // longer than EXECUTION_RETENTION (4 s)
     const started = await client.post(`/v1/tools/${tool.id}/executions`, { inputs: { who: 'slow' } });
     const executionId = started.body.id as string;
-    await recordDeleted(executionId);
     const result = await api.deps.temporal.workflow.getHandle(executionWorkflowId(executionId)).result();
-    expect(result).toMatchObject({ status: 'failed' });
-    const entries = await prisma.ledgerEntry.findMany({ where: { executionId } });
-    expect(entries.map((e) => e.type).sort()).toEqual(['release', 'reservation']);
+    expect(result).toMatchObject({ status: 'succeeded' });
     expect(await prisma.execution.count({ where: { id: executionId } })).toBe(0);
+    const entries = await prisma.ledgerEntry.findMany({ where: { executionId } });
+    expect(entries.map((e) => e.type)).toEqual(expect.arrayContaining(['reservation', 'capture'])); // the run answered: it is paid for
+    expect((await expectLedgerConsistent(prisma, user.id)).reserved).toBe(0);
     expect((await client.get(`/v1/executions/${executionId}`)).status).toBe(410);
   }, 40_000);
 });
@@ -142,8 +147,9 @@ describe('early deletion', () => {
       expect(await prisma.execution.count({ where: { id: executionId } })).toBe(0);
       expect(await tablesContaining(marker)).toEqual([]);
       expect(await tablesNaming(executionId)).toEqual([]);
-      const state = await longLived.deps.temporal.workflow.getHandle(retentionWorkflowId(executionId)).result();
-      expect(state.purgedAt).not.toBeNull();
+      const run = longLived.deps.temporal.workflow.getHandle(executionWorkflowId(executionId));
+      expect(await run.result()).toMatchObject({ status: 'succeeded' }); // the timer ended: the workflow is done
+      expect((await run.query(retentionQuery)).purgedAt).not.toBeNull();
       // Already gone: the same answer as a read (the ledger names it, so 410).
       const again = await client.delete(`/v1/executions/${executionId}`);
       expect(again.status).toBe(410);
