@@ -143,8 +143,15 @@ function registerOperation(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject,
     };
   }
   for (const [status, codes] of Object.entries(errorsByStatus(spec))) {
+    const described = codes.map((code) => `\`${code}\`: ${ERROR_CATALOG[code]}`).join('; ');
+    const declared = responses[status] as ResponseConfig | undefined;
+    if (declared) {
+      // The route declares this status itself (readyz's 503): its body stays, the codes are added.
+      responses[status] = { ...declared, description: `${declared.description}; also ${described}` };
+      continue;
+    }
     responses[status] = {
-      description: codes.map((code) => `\`${code}\`: ${ERROR_CATALOG[code]}`).join('; '),
+      description: described,
       ...(Number(status) === 429 ? { headers: RATE_LIMIT_HEADERS as ResponseConfig['headers'] } : {}),
       content: { 'application/json': { schema: ErrorBody }, ...(spec.htmlPages ? { 'text/html': { schema: z.string() } } : {}) },
     };
@@ -274,6 +281,10 @@ export function errorsByStatus(
   if (Array.isArray(spec.access)) codes.add('forbidden');
   if (spec.freshProof) codes.add('reauthentication_required');
   if (spec.rateLimit) codes.add('rate_limited');
+  // A list's cursor is opaque: one this API did not return is a 400.
+  if (spec.query && 'cursor' in ((spec.query as unknown as { shape?: object }).shape ?? {})) codes.add('invalid_cursor');
+  // Every route may find Postgres unreachable: authentication reads it whenever a credential is sent.
+  codes.add('database_unavailable');
   const byStatus: Record<number, ErrorCode[]> = {};
   for (const code of codes) (byStatus[HTTP_STATUS[code]] ??= []).push(code);
   return byStatus;

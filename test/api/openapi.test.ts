@@ -168,3 +168,12 @@ it('a method a path does not serve answers 405 with Allow, not 404', async () =>
   const unknown = await client.get('/v1/nothing-here');
   expect([unknown.status, unknown.body.error.code]).toEqual([404, 'route_not_found']);
 });
+
+it('every list documents 400 invalid_cursor, which a cursor the API did not return gets; every operation documents 503 database_unavailable', async () => {
+  const lists = operations().filter(({ op }) => (op.parameters ?? []).some((p: any) => p.in === 'query' && p.name === 'cursor'));
+  expect(lists.length).toBeGreaterThan(5);
+  for (const { op } of lists) expect(errorCodesOf(op, 400)).toContain('invalid_cursor');
+  for (const { op } of operations()) expect(errorCodesOf(op, 503)).toContain('database_unavailable');
+  const forged = await new HttpClient(api.baseUrl).get('/v1/tools?cursor=bm90LW91cnM');
+  expect([forged.status, forged.body.error.code]).toEqual([400, 'invalid_cursor']);
+});
