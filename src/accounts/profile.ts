@@ -66,6 +66,9 @@ export function createProfiles(prisma: PrismaClient, dataKeys: DataKeys, indexKe
     findByEmail(email: string): Promise<User | null> {
       return findUserByEmail(prisma, indexKey, email);
     },
+
+    /** Whether a users row with this id exists. */
+    exists: async (userId: string): Promise<boolean> => (await prisma.user.count({ where: { id: userId } })) > 0,
   };
 }
 

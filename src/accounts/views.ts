@@ -1,7 +1,7 @@
 // What clients see of an account: never the password hash, never a token's hash.
 import type { ApiToken } from '@prisma/client';
 import type { Account } from './profile';
-import { privacyChoicesView } from '../consent/processing';
+import { privacyChoicesView } from '../consent/views';
 
 export function toPublicUser(user: Account) {
   return {

@@ -2,53 +2,10 @@
 // anonymous aggregates; anyone else gets 404 (a tool id reveals nothing).
 import type { RouteRegistrar } from '../api/router';
 import { idParams } from '../api/params';
-import { z } from '../zod';
 import type { AnalyticsService } from './service';
+import { AnalyticsQueryParams, PlatformAnalytics, PlatformQuery, ToolAnalytics } from './schemas';
 
 const DAY = 86_400_000;
-
-const AnalyticsQueryParams = z
-  .object({
-    from: z.string().datetime({ offset: true }).optional().openapi({ description: 'start of the period (default: `to` minus 7 days, or minus 1 day for hours)', format: 'date-time' }),
-    to: z.string().datetime({ offset: true }).optional().openapi({ description: 'end of the period, exclusive (default: now)', format: 'date-time' }),
-    granularity: z.enum(['hour', 'day']).default('hour'),
-  })
-  .strict();
-
-const Bucket = z
-  .object({
-    bucketStart: z.date().openapi({ format: 'date-time' }),
-    suppressed: z.boolean().openapi({ description: 'true: fewer than ANALYTICS_MIN_GROUP distinct users ran the tool in this bucket; no numbers are given' }),
-    runs: z.number().int().optional(),
-    succeeded: z.number().int().optional(),
-    failed: z.number().int().optional(),
-    p50LatencyMs: z.number().int().nullable().optional(),
-    p95LatencyMs: z.number().int().nullable().optional(),
-    creditsEarned: z.number().int().optional(),
-  })
-  .openapi('AnalyticsBucket');
-
-const PlatformQuery = z
-  .object({
-    from: z.string().datetime({ offset: true }).optional().openapi({ description: 'start of the period (default: `to` minus 30 days)', format: 'date-time' }),
-    to: z.string().datetime({ offset: true }).optional().openapi({ description: 'end of the period, exclusive (default: now)', format: 'date-time' }),
-  })
-  .strict();
-
-const PlatformDay = z
-  .object({
-    day: z.date().openapi({ format: 'date-time' }),
-    suppressed: z.boolean(),
-    runs: z.number().int().optional(),
-    succeeded: z.number().int().optional(),
-    failed: z.number().int().optional(),
-    failureRate: z.number().optional(),
-    failuresByCode: z.record(z.number().int()).optional(),
-    p50LatencyMs: z.number().int().nullable().optional(),
-    p95LatencyMs: z.number().int().nullable().optional(),
-    creditsEarned: z.number().int().optional(),
-  })
-  .openapi('PlatformAnalyticsDay');
 
 export function registerAnalyticsRoutes(route: RouteRegistrar, analytics: AnalyticsService) {
   route({
@@ -59,7 +16,7 @@ export function registerAnalyticsRoutes(route: RouteRegistrar, analytics: Analyt
     tags: ['staff'],
     access: ['admin'],
     query: PlatformQuery,
-    responses: { 200: z.object({ items: z.array(PlatformDay) }).openapi('PlatformAnalytics') },
+    responses: { 200: PlatformAnalytics },
     handler: async ({ query }) => {
       const to = query.to ? new Date(query.to) : new Date();
       const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY);
@@ -79,7 +36,7 @@ export function registerAnalyticsRoutes(route: RouteRegistrar, analytics: Analyt
     access: 'user',
     params: idParams,
     query: AnalyticsQueryParams,
-    responses: { 200: z.object({ items: z.array(Bucket) }).openapi('ToolAnalytics') },
+    responses: { 200: ToolAnalytics },
     errors: ['not_found'],
     handler: async ({ principal, params, query }) => {
       const to = query.to ? new Date(query.to) : new Date();

@@ -164,7 +164,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   registerPrivacyRequestRoutes(route, {
     requests: privacyRequests,
-    userExists: async (userId) => (await prisma.user.count({ where: { id: userId } })) > 0,
+    userExists: profiles.exists,
     starters: { erasure: async (userId, options) => erasure.request(userId, options), export: dataExports.startExport },
     decorate: async (view) => ({ ...view, ...(await dataExports.downloadLink(view)) }),
   });

@@ -57,7 +57,3 @@ export async function changeChoices(
 export function consentHistory(db: Db, userId: string) {
   return db.consentEvent.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
 }
-
-export function consentEventView(event: { purpose: string; granted: boolean; source: string; createdAt: Date }) {
-  return { purpose: event.purpose, granted: event.granted, source: event.source, at: event.createdAt };
-}

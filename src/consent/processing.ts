@@ -38,11 +38,3 @@ export function eligibleWhere(purpose: ProcessingPurpose): Prisma.UserWhereInput
       return { restricted: false, objectsToMarketing: false, marketingConsent: true };
   }
 }
-
-/** What GET /v1/me shows of restriction and objections. */
-export function privacyChoicesView(user: ProcessingChoices) {
-  return {
-    restricted: user.restricted,
-    objections: { analytics: user.objectsToAnalytics, creatorSharing: user.objectsToCreatorSharing, marketing: user.objectsToMarketing },
-  };
-}

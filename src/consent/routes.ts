@@ -6,7 +6,7 @@ import { z } from '../zod';
 import { DomainError } from '../errors';
 import type { ConsentService } from './service';
 import type { Unsubscribe } from './unsubscribe';
-import { privacyChoicesView } from './processing';
+import { privacyChoicesView } from './views';
 import { unsubscribePages } from './pages';
 import { UNSUBSCRIBE_PATH } from './unsubscribe-token';
 import { ObjectionsBody, OneClickBody, PrivacyChoicesChanged, RestrictionBody, Unsubscribed, UnsubscribeQuery } from './schemas';

@@ -4,28 +4,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RouteRegistrar } from '../api/router';
 import type { Logger } from '../logger';
-import { z } from '../zod';
-import { EXPORT_FORMAT_VERSION } from './plan';
 import type { ExportService } from './service';
-
-const RequestIdParams = z.object({ requestId: z.string().uuid() }).strict();
-
-const ExportStarted = z
-  .object({ requestId: z.string().uuid().openapi({ description: 'the privacy request: follow it at GET /v1/privacy/requests/{id}, whose `downloadUrl` appears once the file is ready' }) })
-  .openapi('ExportStarted');
-
-const ExportFile = z
-  .object({
-    formatVersion: z.literal(EXPORT_FORMAT_VERSION),
-    exportedAt: z.string(),
-    requestId: z.string().uuid(),
-    userId: z.string().uuid(),
-    tables: z.record(z.unknown()),
-    notIncluded: z.record(z.string()),
-    summary: z.object({}).passthrough(),
-  })
-  .passthrough()
-  .openapi('ExportFile', { description: 'Every personal datum the register lists for you, by table. Format: docs/privacy-export.md; JSON Schema: docs/privacy-export.schema.json' });
+import { ExportFile, ExportStarted, RequestIdParams } from './schemas';
 
 export function registerExportRoutes(route: RouteRegistrar, exports: ExportService, logger: Logger) {
   route({

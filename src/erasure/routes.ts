@@ -1,17 +1,7 @@
 // Erasure over HTTP: ask (fresh proof needed), and cancel within the grace period.
 import type { RouteRegistrar } from '../api/router';
-import { z, timestamp } from '../zod';
 import type { ErasureService } from './service';
-
-const ErasureAccepted = z
-  .object({
-    requestId: z.string().uuid(),
-    dueAt: timestamp().openapi({ description: 'the account is erased by then (ERASURE_DEADLINE after the request)' }),
-    graceEndsAt: timestamp().openapi({ description: 'until then the request can be cancelled (DELETE /v1/privacy/erasure/{requestId}); erasure begins then' }),
-  })
-  .openapi('ErasureAccepted');
-
-const RequestIdParams = z.object({ requestId: z.string().uuid() }).strict();
+import { ErasureAccepted, RequestIdParams } from './schemas';
 
 export function registerErasureRoutes(route: RouteRegistrar, erasure: ErasureService) {
   route({

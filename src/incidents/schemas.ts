@@ -68,7 +68,7 @@ export const IncidentStatusBody = z
     escalations: z.array(z.object({ at: z.string().openapi({ format: 'date-time' }), label: z.string(), to: z.array(z.string()), pending: z.array(z.string()) })),
     retracted: z.boolean(),
     deadline: z.record(Outcome).nullable().openapi({ description: 'set at notifyBy: per step, met or not and why' }),
-    failures: z.array(z.object({ at: z.string(), step: z.string(), reason: z.string() })),
+    failures: z.array(z.object({ at: z.string().openapi({ format: 'date-time' }), step: z.string(), reason: z.string() })),
   })
   .openapi('IncidentStatus');
 

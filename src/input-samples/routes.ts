@@ -2,22 +2,8 @@
 // redacted inputs of consenting, unrestricted users; anyone else gets 404.
 import type { RouteRegistrar } from '../api/router';
 import { idParams } from '../api/params';
-import { z } from '../zod';
-import { MAX_SAMPLES, type InputSampleService } from './service';
-
-const SamplesQuery = z
-  .object({ limit: z.coerce.number().int().min(1).max(MAX_SAMPLES).default(20).openapi({ description: `how many samples, newest day first (1 to ${MAX_SAMPLES})` }) })
-  .strict();
-
-const InputSample = z
-  .object({
-    day: z.string().openapi({ description: 'the UTC day of the run (no finer time is given)', format: 'date', example: '2026-11-27' }),
-    inputs: z.record(z.unknown()).openapi({
-      description: 'the inputs as the user gave them, with personal data replaced by [email], [phone], [card], [ip], [iban] or [name]',
-      example: { who: 'my colleague [name] ([email])', language: 'en' },
-    }),
-  })
-  .openapi('InputSample');
+import type { InputSampleService } from './service';
+import { InputSamples, SamplesQuery } from './schemas';
 
 export function registerInputSampleRoutes(route: RouteRegistrar, samples: InputSampleService) {
   route({
@@ -32,7 +18,7 @@ export function registerInputSampleRoutes(route: RouteRegistrar, samples: InputS
     access: 'user',
     params: idParams,
     query: SamplesQuery,
-    responses: { 200: z.object({ items: z.array(InputSample) }).openapi('InputSamples') },
+    responses: { 200: InputSamples },
     errors: ['not_found'],
     handler: async ({ principal, params, query }) => ({ status: 200, body: { items: await samples.samples(principal.userId, params.id, query.limit) } }),
   });

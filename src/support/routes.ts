@@ -7,26 +7,12 @@ import type { DataKeys } from '../crypto/data-keys';
 import { Execution, ExecutionSummary } from '../executions/schemas';
 import { executionSummaryView, executionView } from '../executions/views';
 import { pageOf, pageQuery, readPage } from '../pagination';
-import { z } from '../zod';
 import { accessReason, MAX_REASON_CHARS, type SupportService } from './service';
+import { AuditQuery, SupportAccess } from './schemas';
 
 const REASON_HEADER = {
   'X-Access-Reason': { description: `why you need this user's data (1 to ${MAX_REASON_CHARS} characters, one line): written to the audit the user sees in their export`, required: true },
 };
-
-const SupportAccess = z
-  .object({
-    id: z.string().uuid(),
-    staffId: z.string().uuid(),
-    userId: z.string().uuid(),
-    action: z.enum(['list_executions', 'read_execution']),
-    executionId: z.string().uuid().nullable(),
-    reason: z.string(),
-    createdAt: z.date().openapi({ format: 'date-time' }),
-  })
-  .openapi('SupportAccess');
-
-const AuditQuery = pageQuery.extend({ userId: z.string().uuid().optional() }).strict();
 
 export function registerSupportRoutes(route: RouteRegistrar, support: SupportService, dataKeys: DataKeys) {
   route({
