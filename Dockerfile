@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The Sotally application image: one image for the API (default command), the
 # Temporal worker (`node dist/src/worker.js`) and the one-shot migration job
-# (`npx prisma migrate deploy`). docker-compose.yml shows all three.
+# (`npm run db:migrate`). docker-compose.yml shows all three.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---- build: install every dependency and compile TypeScript into dist/ ----
@@ -22,7 +22,7 @@ ENV CHECKPOINT_DISABLE=1 \
     PRISMA_SCHEMA_ENGINE_BINARY=/app/prisma.config.ts
 # Manifests and the Prisma schema first, so this layer is cached until they change
 # (@prisma/client's postinstall runs `prisma generate`, which needs the schema).
-COPY package.json package-lock.json prisma.config.ts ./
+COPY package.json package-lock.json prisma.config.ts prisma6.config.ts ./
 COPY prisma ./prisma
 RUN --mount=type=cache,target=/root/.npm npm ci
 # Explicit, in case the postinstall hook skipped generation.
@@ -43,7 +43,7 @@ ENV NODE_ENV=production \
     npm_config_fund=false \
     npm_config_audit=false
 # The full node_modules, dev dependencies included, on purpose: `npm prune
-# --omit=dev` would remove the `prisma` CLI (a devDependency), which the
+# --omit=dev` would remove the `prisma6` CLI (a devDependency), which the
 # `migrate` service runs from this same image. It also holds the generated
 # Prisma client (node_modules/.prisma/client).
 # Files stay owned by root: the app user can read them but not change them.
@@ -52,6 +52,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/prisma.config.ts ./prisma.config.ts
+COPY --from=build /app/prisma6.config.ts ./prisma6.config.ts
+COPY --from=build /app/scripts/lib/prisma6-schema.ts ./scripts/lib/prisma6-schema.ts
 # Unprivileged user that ships with the official Node image.
 USER node
 EXPOSE 3000

@@ -1,27 +1,15 @@
-// Prisma CLI configuration. Migrations run through the `pg` driver adapter and
-// Prisma's WASM schema engine, so no native engine is downloaded: this works
-// offline as well as on a normal laptop (`npx prisma migrate deploy`).
+// Prisma 7 CLI configuration: used for `prisma generate` only. Migrations run through the
+// Prisma 6.19.3 CLI (npm alias `prisma6`, prisma6.config.ts), whose WASM schema engine works offline.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { defineConfig } from 'prisma/config';
-import { PrismaPg } from '@prisma/adapter-pg';
 
-// These two variables only stop Prisma from downloading native engines that
-// the adapter setup never uses; any existing file will do.
-for (const name of ['PRISMA_QUERY_ENGINE_LIBRARY', 'PRISMA_SCHEMA_ENGINE_BINARY']) {
-  if (!process.env[name] || !existsSync(process.env[name] as string)) {
-    process.env[name] = path.join(__dirname, 'prisma.config.ts');
-  }
+// Only stops Prisma from downloading the native schema engine, which `generate` never runs.
+if (!process.env.PRISMA_SCHEMA_ENGINE_BINARY || !existsSync(process.env.PRISMA_SCHEMA_ENGINE_BINARY)) {
+  process.env.PRISMA_SCHEMA_ENGINE_BINARY = path.join(__dirname, 'prisma.config.ts');
 }
 
 export default defineConfig({
-  experimental: { adapter: true },
-  engine: 'js',
   schema: path.join('prisma', 'schema.prisma'),
   migrations: { path: path.join('prisma', 'migrations') },
-  async adapter() {
-    const connectionString = process.env.DATABASE_URL;
-    if (!connectionString) throw new Error('DATABASE_URL must be set to run migrations');
-    return new PrismaPg({ connectionString });
-  },
 });

@@ -6,6 +6,7 @@
 // that the migrations, applied in order, build exactly the schema.
 import { execFileSync } from 'node:child_process';
 import { schemaDiff } from './lib/dev-services';
+import { withDatasourceUrl } from './lib/prisma6-schema';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,8 @@ if (!process.env.DATABASE_URL) {
   process.exit(2);
 }
 const previous = path.join(mkdtempSync(path.join(os.tmpdir(), 'sotally-schema-')), 'schema.prisma');
-writeFileSync(previous, execFileSync('git', ['show', `${ref}:prisma/schema.prisma`], { cwd: ROOT }));
+// Through the Prisma 6 CLI, which needs the datasource url that Prisma 7's schema leaves out.
+writeFileSync(previous, withDatasourceUrl(execFileSync('git', ['show', `${ref}:prisma/schema.prisma`], { cwd: ROOT, encoding: 'utf8' })));
 const sql = schemaDiff(['--from-schema-datamodel', previous], process.env.DATABASE_URL);
 if (!sql.trim() || /^-- This is an empty migration/.test(sql.trim())) {
   console.log('prisma/schema.prisma has not changed: no migration written.');

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { searchAttributeCliSpecs } from '../../src/temporal/search-attributes';
 import { ROOT, temporalBinary } from './temporal-binaries';
+import { PRISMA6_SCHEMA } from './prisma6-schema';
 
 export function waitForPort(host: string, port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -238,9 +239,12 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
   }
 }
 
-/** Applies prisma/migrations with `prisma migrate deploy` (offline-capable, see prisma.config.ts). */
+/** The Prisma 6.19.3 CLI (npm alias `prisma6`): Prisma 7's CLI cannot migrate offline. */
+const PRISMA6_CLI = path.join(ROOT, 'node_modules', 'prisma6', 'build', 'index.js');
+
+/** Applies prisma/migrations with `prisma migrate deploy` through the Prisma 6 CLI (offline-capable, see prisma6.config.ts). */
 export function migrateDatabase(databaseUrl: string): void {
-  const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], {
+  const result = spawnSync(process.execPath, [PRISMA6_CLI, 'migrate', 'deploy', '--config', 'prisma6.config.ts'], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl },
     encoding: 'utf8',
@@ -257,8 +261,8 @@ export function migrateDatabase(databaseUrl: string): void {
  */
 export function schemaDiff(from: string[], databaseUrl: string): string {
   const out = execFileSync(
-    path.join(ROOT, 'node_modules', '.bin', 'prisma'),
-    ['migrate', 'diff', ...from, '--to-schema-datamodel', path.join('prisma', 'schema.prisma'), '--script'],
+    process.execPath,
+    [PRISMA6_CLI, 'migrate', 'diff', '--config', 'prisma6.config.ts', ...from, '--to-schema-datamodel', PRISMA6_SCHEMA, '--script'],
     { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DATABASE_URL: databaseUrl } },
   );
   // Prisma prints this banner on stdout; left in, it would break the migration (P3009).
