@@ -68,15 +68,20 @@ export function createCredentialCache(options: { databaseUrl: string; ttlMs: num
     keysOfUser.clear();
   };
 
-  const lost = (err?: Error) => {
-    if (listening) logger.warn({ err: err && { message: err.message } }, 'credential cache: announcements lost; reading every request from Postgres until they are back');
+  /** Stops listening: forgets everything and closes the listening connection (its late errors ignored). */
+  const detach = async () => {
     listening = false;
     forgetAll();
     const old = client;
     client = undefined;
     old?.removeAllListeners();
     old?.on('error', () => undefined);
-    void old?.end().catch(() => undefined);
+    await old?.end().catch(() => undefined);
+  };
+
+  const lost = (err?: Error) => {
+    if (listening) logger.warn({ err: err && { message: err.message } }, 'credential cache: announcements lost; reading every request from Postgres until they are back');
+    void detach();
     if (!closed && !retry) {
       retry = setTimeout(() => {
         retry = undefined;
@@ -146,14 +151,8 @@ export function createCredentialCache(options: { databaseUrl: string; ttlMs: num
     },
     async close() {
       closed = true;
-      listening = false;
       if (retry) clearTimeout(retry);
-      forgetAll();
-      const last = client;
-      client = undefined;
-      last?.removeAllListeners();
-      last?.on('error', () => undefined);
-      await last?.end().catch(() => undefined);
+      await detach();
     },
   };
 }
