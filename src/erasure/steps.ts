@@ -13,7 +13,7 @@ import type { MailService } from '../mail/service';
 import type { Profiles } from '../accounts/profile';
 import type { PrivacyRequests } from '../privacy/requests';
 import { executionWorkflowId } from '../executions/contract';
-import { purgeNowSignal, retentionWorkflowId } from '../retention/contract';
+import { endRecordTimer } from '../retention/service';
 import { eraseRegisteredData } from './engine';
 import type { ErasureCounts } from './contract';
 
@@ -113,9 +113,7 @@ export function createErasureSteps(deps: ErasureStepDeps) {
       if (!userId) return {};
       // Each run's timer is ended first (it deletes its record as it ends), then everything is erased at once.
       const executions = await prisma.execution.findMany({ where: { userId }, select: { id: true } });
-      // A run's timer is in its own workflow, or for runs from before that, in its retention workflow.
-      await forEachWorkflow(executions.map((e) => e.id), (id) => temporal.workflow.getHandle(executionWorkflowId(id)).signal(purgeNowSignal), deps.heartbeat);
-      await forEachWorkflow(executions.map((e) => e.id), (id) => temporal.workflow.getHandle(retentionWorkflowId(id)).signal(purgeNowSignal), deps.heartbeat);
+      await forEachWorkflow(executions.map((e) => e.id), (id) => endRecordTimer(temporal, id), deps.heartbeat);
       const counts = await prisma.$transaction(
         async (tx) => {
           // Deleting a tool destroys its prompt at once (as DELETE /v1/tools/:id does); the register blanks the rest.

@@ -4,7 +4,7 @@
 // request learns whether the credits were held (402 otherwise), without polling.
 import { randomUUID } from 'node:crypto';
 import type { Execution, Prisma, PrismaClient, Tool } from '@prisma/client';
-import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { ValidateFunction } from 'ajv';
 import type { Config } from '../config';
 import type { DataKeys } from '../crypto/data-keys';
@@ -13,8 +13,7 @@ import { DomainError, notFound, type ErrorCode } from '../errors';
 import { claimIdempotencyKey } from '../idempotency';
 import { newestFirst } from '../pagination';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
-import { purgeNowSignal, retentionWorkflowId } from '../retention/contract';
-import { deleteExecutionRecord, ledgerNamesExecution } from '../retention/service';
+import { deleteExecutionRecord, endRecordTimer, ledgerNamesExecution } from '../retention/service';
 import type { ToolService } from '../tools/service';
 import type { ProviderKeyService } from '../provider-keys/service';
 import { inputValidator } from '../tools/input-schema';
@@ -242,7 +241,6 @@ export function createExecutionService({ config, prisma, dataKeys, temporal, too
       return prisma.execution.findMany({ where: { userId, ...after }, orderBy: newestFirst, take: limit + 1 });
     },
 
-    /** Early deletion: destroys the run's inputs and output now and ends its retention timer. */
     /** Deletes the caller's finished run now, the whole record, as expiry would. */
     async deleteData(userId: string, id: string) {
       const execution = await prisma.execution.findFirst({ where: { id, userId } });
@@ -251,16 +249,7 @@ export function createExecutionService({ config, prisma, dataKeys, temporal, too
         throw new DomainError('execution_running', 'this run has not finished yet; delete it once it has');
       }
       await deleteExecutionRecord(prisma, id);
-      // End the record's timer: in the run's own workflow, or for runs from before that, in its
-      // retention workflow. None left (already fired, or a run from before timers): the record is gone either way.
-      for (const workflowId of [executionWorkflowId(id), retentionWorkflowId(id)]) {
-        try {
-          await temporal.workflow.getHandle(workflowId).signal(purgeNowSignal);
-          break;
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-        }
-      }
+      await endRecordTimer(temporal, id);
     },
 
     /** The caller's execution; 410 once deleted if their ledger names it, else 404 (also for someone else's id). */

@@ -7,11 +7,31 @@
 // never was, 404) and the anonymous aggregates the analytics feature takes
 // before expiry.
 import type { PrismaClient } from '@prisma/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { executionWorkflowId } from '../executions/contract';
+import { purgeNowSignal, retentionWorkflowId } from './contract';
 
 /** Deletes one record. Idempotent: deleting twice changes nothing the second time. */
 export async function deleteExecutionRecord(prisma: PrismaClient, executionId: string): Promise<{ deleted: boolean }> {
   const { count } = await prisma.execution.deleteMany({ where: { id: executionId } });
   return { deleted: count > 0 };
+}
+
+/**
+ * Ends a record's timer now (the user deleted the run, or an erasure): the timer deletes the
+ * record as it ends. It runs in the run's own workflow, or, for runs from before one workflow per
+ * record, in a retention workflow of its own: the first that is still open gets the signal. None
+ * open (the timer already fired, or a run from before timers): nothing to end.
+ */
+export async function endRecordTimer(temporal: Client, executionId: string): Promise<void> {
+  for (const workflowId of [executionWorkflowId(executionId), retentionWorkflowId(executionId)]) {
+    try {
+      await temporal.workflow.getHandle(workflowId).signal(purgeNowSignal);
+      return;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
 }
 
 /**
