@@ -68,14 +68,16 @@ export function pageOf<T extends z.ZodTypeAny>(item: T) {
 
 /**
  * Reads one page for a route: `fetch` receives the keyset condition to spread
- * into its `where` and the page size (it reads one row more, to know whether a
- * next page exists); each row is shown through `view`.
+ * into its `where` (or, for a statement written in SQL, the decoded cursor) and
+ * the page size (it reads one row more, to know whether a next page exists);
+ * each row is shown through `view`.
  */
 export async function readPage<T extends { createdAt: Date; id: string }, V>(
   query: { cursor?: string; limit: number },
-  fetch: (after: ReturnType<typeof afterCursor>, limit: number) => Promise<T[]>,
+  fetch: (after: ReturnType<typeof afterCursor>, limit: number, cursor: Cursor | undefined) => Promise<T[]>,
   view: (row: T) => V | Promise<V>,
 ): Promise<{ items: V[]; nextCursor: string | null }> {
-  const page = toPage(await fetch(afterCursor(decodeCursor(query.cursor)), query.limit), query.limit);
+  const cursor = decodeCursor(query.cursor);
+  const page = toPage(await fetch(afterCursor(cursor), query.limit, cursor), query.limit);
   return { items: await Promise.all(page.items.map(view)), nextCursor: page.nextCursor };
 }

@@ -44,7 +44,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     handler: async ({ principal, query }) => {
       const body = await readPage(
         query,
-        (after, limit) => tools.list({ creatorId: query.creatorId }, after, limit),
+        (_after, limit, cursor) => tools.list({ creatorId: query.creatorId }, cursor, limit),
         (t) => toolView(tools, t, principal?.userId),
       );
       return { status: 200, body };

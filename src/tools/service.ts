@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma, PrismaClient, Tool } from '@prisma/client';
 import type { DataKeys } from '../crypto/data-keys';
+import { sqlPool } from '../db';
 import { DomainError, notFound } from '../errors';
 import { ENCRYPTED_COLUMNS } from '../crypto/columns';
 import { checkToolDefinition, type InputSchema } from './definition';
-import { newestFirst } from '../pagination';
+import type { Cursor } from '../pagination';
 import { minimumToolPrice, modelPrice, type PromptLimits } from './pricing';
 
 export interface ToolDefinition {
@@ -22,6 +23,57 @@ export interface ToolDefinition {
 }
 
 const PROMPT = ENCRYPTED_COLUMNS.toolPrompt;
+
+// The two reads every visitor and every run makes (the public list, one tool) are prepared
+// statements on the pool Prisma uses, past its query compiler (docs/BENCHMARKS.md, "API reads").
+const TOOL_COLUMNS = 'id, creator_id, name, description, prompt_ciphertext, input_schema, model, price_credits, byom_only, created_at, updated_at, deleted_at';
+
+interface ToolRow {
+  id: string;
+  creator_id: string;
+  name: string;
+  description: string;
+  prompt_ciphertext: Buffer | null;
+  input_schema: Prisma.JsonValue;
+  model: string;
+  price_credits: number;
+  byom_only: boolean;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+function toTool(row: ToolRow): Tool {
+  return {
+    id: row.id,
+    creatorId: row.creator_id,
+    name: row.name,
+    description: row.description,
+    promptCiphertext: row.prompt_ciphertext === null ? null : new Uint8Array(row.prompt_ciphertext),
+    inputSchema: row.input_schema,
+    model: row.model,
+    priceCredits: row.price_credits,
+    byomOnly: row.byom_only,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+  } as Tool;
+}
+
+/**
+ * The live tools, newest first, optionally of one creator and after a cursor: one statement per
+ * shape, so each has a plan of its own ((created_at, id) walks the index backwards).
+ */
+function listStatement(byCreator: boolean, afterCursor: boolean) {
+  const conditions = ['deleted_at IS NULL'];
+  let n = 0;
+  if (byCreator) conditions.push(`creator_id = $${(n += 1)}::uuid`);
+  if (afterCursor) conditions.push(`(created_at, id) < ($${(n += 1)}::timestamptz, $${(n += 1)}::uuid)`);
+  return {
+    name: `tools-list${byCreator ? '-by-creator' : ''}${afterCursor ? '-after' : ''}`,
+    text: `SELECT ${TOOL_COLUMNS} FROM tools WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${n + 1}`,
+  };
+}
 
 export function createToolService(prisma: PrismaClient, dataKeys: DataKeys, limits: PromptLimits) {
   /** Everything a saved tool must satisfy: a valid definition, and a price covering its worst-case model cost. */
@@ -38,9 +90,13 @@ export function createToolService(prisma: PrismaClient, dataKeys: DataKeys, limi
   }
 
   async function findLive(id: string) {
-    const tool = await prisma.tool.findFirst({ where: { id, deletedAt: null } });
-    if (!tool) throw notFound('tool');
-    return tool;
+    const { rows } = await sqlPool(prisma).query<ToolRow>({
+      name: 'tools-get-live',
+      text: `SELECT ${TOOL_COLUMNS} FROM tools WHERE id = $1::uuid AND deleted_at IS NULL`,
+      values: [id],
+    });
+    if (!rows[0]) throw notFound('tool');
+    return toTool(rows[0]);
   }
 
   /** The creator's live tool, or 404 for everyone else (not 403: ids reveal nothing). */
@@ -77,12 +133,14 @@ export function createToolService(prisma: PrismaClient, dataKeys: DataKeys, limi
       return dataKeys.open(PROMPT, tool.id, tool.creatorId, tool.promptCiphertext);
     },
 
-    list(filter: { creatorId?: string }, after: object, limit: number) {
-      return prisma.tool.findMany({
-        where: { deletedAt: null, ...(filter.creatorId ? { creatorId: filter.creatorId } : {}), ...after },
-        orderBy: newestFirst,
-        take: limit + 1,
-      });
+    /** One page of live tools (limit + 1 rows, so the caller knows whether there is a next page). */
+    async list(filter: { creatorId?: string }, cursor: Cursor | undefined, limit: number) {
+      const values: unknown[] = [];
+      if (filter.creatorId) values.push(filter.creatorId);
+      if (cursor) values.push(cursor.createdAt, cursor.id);
+      values.push(limit + 1);
+      const { rows } = await sqlPool(prisma).query<ToolRow>({ ...listStatement(filter.creatorId !== undefined, cursor !== undefined), values });
+      return rows.map(toTool);
     },
 
     async update(id: string, creatorId: string, changes: Partial<ToolDefinition>) {

@@ -61,6 +61,31 @@ describe('creating and reading tools', () => {
     expect(page2.body.items.map((t: { name: string }) => t.name)).toEqual(['one']);
     expect(page2.body.nextCursor).toBeNull();
   });
+
+  it('pages the whole public list once each, newest first, without deleted tools, even when tools share a created_at', async () => {
+    const creator = await signedUpClient(api.baseUrl);
+    const ids: string[] = [];
+    for (const name of ['a', 'b', 'c', 'd', 'e']) ids.push((await creator.client.post('/v1/tools', toolBody({ name }))).body.tool.id);
+    // Three of them in the same millisecond: only the id orders them, and no page may skip or repeat one.
+    await testPrisma().tool.updateMany({ where: { id: { in: ids.slice(1, 4) } }, data: { createdAt: new Date('2026-01-01T00:00:00.000Z') } });
+    expect((await creator.client.delete(`/v1/tools/${ids[4]}`)).status).toBe(204);
+
+    const anonymous = new HttpClient(api.baseUrl);
+    const seen: { id: string; createdAt: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { items: { id: string; createdAt: string }[]; nextCursor: string | null } } = await anonymous.get(`/v1/tools?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const seenIds = seen.map((t) => t.id);
+    expect(new Set(seenIds).size).toBe(seenIds.length);
+    expect(seenIds).toEqual(expect.arrayContaining(ids.slice(0, 4)));
+    expect(seenIds).not.toContain(ids[4]);
+    const order = seen.map((t) => [t.createdAt, t.id].join(' '));
+    expect(order).toEqual([...order].sort().reverse());
+  });
 });
 
 describe('updating and deleting', () => {
