@@ -63,20 +63,49 @@ export interface TemporalDevServer {
   stop(): Promise<void>;
 }
 
-export async function startTemporalDevServer(options: {
+export interface TemporalDevServerOptions {
   port: number;
   uiPort?: number;
   headless?: boolean;
+  /** Keep state in this SQLite file (else in memory, lost when the server stops). */
   dbFile?: string;
+  /** `--sqlite-pragma NAME=VALUE` for the file (default: TEMPORAL_DEV_SERVER_TUNING's). */
+  sqlitePragmas?: Record<string, string>;
+  /** `--dynamic-config-value KEY=JSON` (default: TEMPORAL_DEV_SERVER_TUNING's). */
+  dynamicConfig?: Record<string, unknown>;
   codecEndpoint?: string;
   log?: (msg: string) => void;
   stdio?: 'ignore' | 'inherit';
   /** In its own process group, so a terminal's Ctrl-C reaches only the supervisor, which stops it last. */
   detached?: boolean;
-}): Promise<TemporalDevServer> {
+}
+
+/**
+ * Options bench/temporal-server.ts measured for this machine (docs/BENCHMARKS.md, "The Temporal dev
+ * server's options"): every dev server this repository starts (tests, benches, `npm start`) uses them.
+ */
+export const TEMPORAL_DEV_SERVER_TUNING = {
+  dynamicConfig: {
+    // The history service reads its queues of new tasks at most 20 times a second by default: a new
+    // workflow or activity task waited up to 50 ms (37 ms on average, measured) before a worker saw it.
+    'history.transferProcessorMaxPollRPS': 1000,
+    'history.timerProcessorMaxPollRPS': 1000,
+    'history.visibilityProcessorMaxPollRPS': 1000,
+    // A single-process dev server gains nothing from spreading a task queue over the default four partitions.
+    'matching.numTaskqueueReadPartitions': 1,
+    'matching.numTaskqueueWritePartitions': 1,
+  },
+  /** For a file: write-ahead log, synced at checkpoints (a power cut may lose the last moments; the file stays whole). */
+  sqlitePragmas: { journal_mode: 'wal', synchronous: 'normal' },
+} as const;
+
+export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const binary = temporalBinary('cli', options.log);
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
   for (const spec of searchAttributeCliSpecs()) args.push('--search-attribute', spec);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? TEMPORAL_DEV_SERVER_TUNING.dynamicConfig)) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
   if (options.headless) args.push('--headless');
   else {
     args.push('--ui-port', String(options.uiPort ?? options.port + 1000), '--ui-disable-news-fetch');
@@ -85,6 +114,7 @@ export async function startTemporalDevServer(options: {
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
+    for (const [name, value] of Object.entries(options.sqlitePragmas ?? TEMPORAL_DEV_SERVER_TUNING.sqlitePragmas)) args.push('--sqlite-pragma', `${name}=${value}`);
   }
   const child = spawn(binary, args, {
     stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'],
