@@ -60,6 +60,9 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY ? 1 : false);
   app.set('query parser', 'simple');
+  // No ETag: the API's answers are per-caller JSON no client revalidates (API.md names no ETag or
+  // If-None-Match), and hashing every body cost CPU on every read (docs/BENCHMARKS.md, "API reads").
+  app.set('etag', false);
 
   // Request id: honour a sane incoming X-Request-Id, else make one; every log line carries it.
   app.use((req, res, next) => {
