@@ -63,8 +63,8 @@ async function main() {
     LOG_LEVEL: 'warn',
   };
   const children: ChildProcess[] = [];
-  const launch = (script: string, nodeOptions: string[] = []) => {
-    const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const launch = (script: string, nodeOptions: string[] = [], extraEnv: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(child);
     return child;
   };
@@ -87,7 +87,7 @@ async function main() {
     priceCredits: 10,
   });
   const tokens: string[] = [];
-  for (let i = 0; i < Math.max(...CONCURRENCY); i += 1) {
+  for (let i = 0; i < 64; i += 1) { // one user per client loop, up to the scale-out rows' 64
     const user = await prisma.user.create({ data: { name: `Bench ${i}`, email: `bench-${i}-${randomUUID()}@bench.test`, passwordHash: 'x' } });
     const sessionId = `cs_bench_${randomUUID()}`;
     await prisma.creditPurchase.create({
@@ -112,8 +112,10 @@ async function main() {
   const openai = new OpenAI({ apiKey: 'sk-bench', baseURL: model.baseUrl, maxRetries: 0 });
 
   let lastRunId = '';
+  // Client loop i talks to API process i mod n (one API process until the scale-out rows).
+  const apiPorts = [apiPort];
   const runTool = async (loop: number) => {
-    const res = await fetch(`http://127.0.0.1:${apiPort}/v1/tools/${tool.id}/executions`, {
+    const res = await fetch(`http://127.0.0.1:${apiPorts[loop % apiPorts.length]}/v1/tools/${tool.id}/executions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tokens[loop]}`, 'content-type': 'application/json' },
       body: JSON.stringify({ inputs: { text: 'hello' }, waitSeconds: 30 }),
@@ -244,6 +246,51 @@ async function main() {
   const profileFile = readdirSync(profileDir).map((f) => path.join(profileDir, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
   const frames = profileFile ? summarizeProfile(profileFile, loadStartMs).slice(0, 16).map(([what, pct]) => [what, `${pct.toFixed(1)} %`]) : [['(no profile written)', '']];
 
+  // Scale-out (issue 15, item 5): one API and one worker process, then two of each, against the
+  // same Temporal server and Postgres; the minimal durable run measured between them.
+  worker = launch('src/worker.ts');
+  await runTool(0);
+  const apis = [api];
+  const workers = [worker];
+  const scaleRows: (string | number)[][] = [];
+  for (const processes of [1, 2, 1]) {
+    while (apis.length < processes) {
+      const port = await freePort();
+      apis.push(launch('src/server.ts', [], { PORT: String(port) }));
+      workers.push(launch('src/worker.ts'));
+      await waitForPort('127.0.0.1', port, 60_000);
+      apiPorts.push(port);
+      for (let loop = 0; loop < processes; loop += 1) await runTool(loop); // warm: each API once, the new worker polling
+    }
+    while (apis.length > processes) {
+      apiPorts.pop();
+      for (const child of [apis.pop()!, workers.pop()!]) {
+        await stopChild(child, 30_000);
+        children.splice(children.indexOf(child), 1);
+      }
+    }
+    for (const concurrency of [32, 64]) {
+      const cpu = (list: ChildProcess[]) => list.reduce((sum, c) => sum + cpuSeconds(c.pid!), 0);
+      const before = { api: cpu(apis), worker: cpu(workers), temporal: cpuSeconds(temporal.child.pid!), postgres: postgresCpu() };
+      const sample = await measure(concurrency, RUNS * 2, runTool);
+      const perRun = (now: number, then: number) => (((now - then) / (RUNS * 2)) * 1000).toFixed(1);
+      const minimal = await measure(concurrency, RUNS * 2, () => minimalRun(0));
+      scaleRows.push([
+        `${processes} API + ${processes} worker`,
+        concurrency,
+        rate(sample).toFixed(1),
+        ms(percentile(sample.latencies, 50)),
+        ms(percentile(sample.latencies, 99)),
+        perRun(cpu(apis), before.api),
+        perRun(cpu(workers), before.worker),
+        perRun(cpuSeconds(temporal.child.pid!), before.temporal),
+        perRun(postgresCpu(), before.postgres),
+        rate(minimal).toFixed(1),
+      ]);
+      console.log(scaleRows.at(-1)?.join('\t'));
+    }
+  }
+
   const table = markdownTable(
     ['model ms', 'concurrency', 'runs', 'runs/s', 'e2e p50', 'e2e p99', 'overhead p50', 'overhead p99', 'bare Temporal/s', 'bare p50', 'minimal durable run/s', 'minimal p50', 'runs/s ÷ minimal', 'direct model/s', 'direct p50', 'runs/s ÷ bare'],
     rows,
@@ -274,8 +321,8 @@ baselines' worker, idle during these rows), and Postgres transactions committed 
 
 ${cpuTable}
 
-What one run asks of the Temporal server: the events in its workflow history, by type (a tool run of the last row,
-its retention timer being a child workflow with a history of its own; the minimal run of the same row):
+What one run asks of the Temporal server: the events in its workflow history, by type (a tool run of the last row, whose
+workflow keeps the record's retention timer itself; the minimal run of the same row):
 
 ${historyTable}
 
@@ -283,6 +330,13 @@ Where a worker's main thread spends its busy time under runs (a second worker pr
 0 ms model, ${RUNS} runs at ${rate(profiled).toFixed(1)} runs/s, ${profiledCpuPerRun.toFixed(1)} CPU s per 1,000 runs; self time by package):
 
 ${markdownTable(['package or layer', 'share of busy time'], frames)}
+
+Scale-out on this machine (issue 15, item 5): the same runs (0 ms model) through one API and one worker process, then two of
+each (client loop *i* talks to API *i* mod 2; the workers share the task queue), then one of each again, against the same
+Temporal dev server and Postgres. CPU ms per run, summed over the processes of each kind; the minimal durable run measured
+right after each row, in the same conditions:
+
+${markdownTable(['processes', 'concurrency', 'runs/s', 'e2e p50', 'e2e p99', 'API CPU ms/run', 'worker CPU ms/run', 'Temporal CPU ms/run', 'Postgres CPU ms/run', 'minimal durable run/s'], scaleRows)}
 `,
   );
 

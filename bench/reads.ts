@@ -59,6 +59,19 @@ async function load(url: string, server: ChildProcess, headers: Record<string, s
   };
 }
 
+/** The same load split over two processes of one kind (half the connections each, at once): summed rate, worst p99, CPU over both. */
+async function loadPair(urls: [string, string], servers: [ChildProcess, ChildProcess], headers: Record<string, string> = {}) {
+  const cpu = () => cpuSeconds(servers[0].pid!) + cpuSeconds(servers[1].pid!);
+  const before = cpu();
+  const results = await Promise.all(urls.map((url) => autocannon({ url, connections: CONNECTIONS / 2, duration: SECONDS, headers })));
+  const total = results.reduce((sum, r) => sum + r.requests.total, 0);
+  return {
+    rps: results.reduce((sum, r) => sum + r.requests.average, 0),
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    cpuPer1000: ((cpu() - before) / total) * 1000,
+  };
+}
+
 async function json(url: string, init: RequestInit = {}): Promise<any> {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
@@ -140,6 +153,28 @@ async function main() {
       ratios.push([`\`GET ${route}\``, `${(ours.rps / ceiling.rps).toFixed(2)}×`, `${(ours.cpuPer1000.server / ceiling.cpuPer1000.server).toFixed(1)}×`]);
     }
 
+    // Scale-out (issue 15, item 5): two API processes, and two bare Express processes, each pair
+    // sharing the same 32 connections (16 each), side by side in the same run.
+    const scaleRows: (string | number)[][] = [];
+    {
+      const secondPort = await freePort();
+      const secondApi = await startNode(['dist/src/server.js'], { ...env, PORT: String(secondPort) }, secondPort);
+      children.push(secondApi);
+      const secondBarePort = await freePort();
+      const secondBare = await startNode(['-e', bareScript.replace(`app.listen(${barePort})`, `app.listen(${secondBarePort})`)], {}, secondBarePort);
+      children.push(secondBare);
+      for (const [route, headers] of [['/v1/tools', {}], ['/v1/credits', bearer]] as const) {
+        const ours = await loadPair([`${base}${route}`, `http://127.0.0.1:${secondPort}${route}`], [api, secondApi], headers);
+        const ceiling = await loadPair([`http://127.0.0.1:${barePort}${route}`, `http://127.0.0.1:${secondBarePort}${route}`], [bare, secondBare], headers);
+        const single = ratios.find((r) => r[0] === `\`GET ${route}\``)!;
+        scaleRows.push([`\`GET ${route}\``, Math.round(ours.rps).toLocaleString('en'), ours.p99, ours.cpuPer1000.toFixed(2), Math.round(ceiling.rps).toLocaleString('en'), `${(ours.rps / ceiling.rps).toFixed(2)}×`, single[1]!]);
+      }
+      for (const child of [secondApi, secondBare]) {
+        await stopChild(child);
+        children.splice(children.indexOf(child), 1);
+      }
+    }
+
     // Layers: the API's middleware added one at a time to bare Express, GET /healthz; then the whole API.
     const middleware: (string | number)[][] = [];
     let bareCpu = 0;
@@ -190,6 +225,11 @@ CPU is seconds per 1,000 requests, from /proc, for the server process, all of Po
 ${markdownTable(['route', 'server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'server CPU s/1k', 'Postgres CPU s/1k', 'load gen CPU s/1k'], rows)}
 
 ${markdownTable(['route', 'Sotally ÷ bare Express, req/s', 'server CPU per request, Sotally ÷ bare'], ratios)}
+
+Two processes of each on the same machine (issue 15, item 5): two API processes against the same Postgres, and two bare
+Express processes, each pair taking the same ${CONNECTIONS} connections (${CONNECTIONS / 2} each, at once):
+
+${markdownTable(['route', 'two API processes, req/s', 'p99 ms', 'API CPU s/1k', 'two bare Express, req/s', 'Sotally ÷ bare Express, two each', 'one each (table above)'], scaleRows)}
 
 The API's middleware added one layer at a time to bare Express, in the API's order, \`GET /healthz\` (no database):
 
