@@ -19,12 +19,14 @@ export async function deleteExecutionRecord(prisma: PrismaClient, executionId: s
 
 /**
  * Ends a record's timer now (the user deleted the run, or an erasure): the timer deletes the
- * record as it ends. It runs in the run's own workflow, or, for runs from before one workflow per
- * record, in a retention workflow of its own: the first that is still open gets the signal. None
- * open (the timer already fired, or a run from before timers): nothing to end.
+ * record as it ends. Runs from before one workflow per record keep it in a retention workflow of
+ * their own, which exists only for them: that one is signalled first, because such a run's own
+ * workflow may still be open for a moment after settling and would take the signal without a
+ * handler for it. Otherwise the run's own workflow keeps the timer. None open (the timer already
+ * fired, or a run from before timers): nothing to end.
  */
 export async function endRecordTimer(temporal: Client, executionId: string): Promise<void> {
-  for (const workflowId of [executionWorkflowId(executionId), retentionWorkflowId(executionId)]) {
+  for (const workflowId of [retentionWorkflowId(executionId), executionWorkflowId(executionId)]) {
     try {
       await temporal.workflow.getHandle(workflowId).signal(purgeNowSignal);
       return;
