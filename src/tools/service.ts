@@ -57,7 +57,7 @@ function toTool(row: ToolRow): Tool {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     deletedAt: row.deleted_at,
-  } as Tool;
+  };
 }
 
 /**
@@ -135,11 +135,12 @@ export function createToolService(prisma: PrismaClient, dataKeys: DataKeys, limi
 
     /** One page of live tools (limit + 1 rows, so the caller knows whether there is a next page). */
     async list(filter: { creatorId?: string }, cursor: Cursor | undefined, limit: number) {
+      const byCreator = filter.creatorId !== undefined;
       const values: unknown[] = [];
-      if (filter.creatorId) values.push(filter.creatorId);
+      if (byCreator) values.push(filter.creatorId);
       if (cursor) values.push(cursor.createdAt, cursor.id);
       values.push(limit + 1);
-      const { rows } = await sqlPool(prisma).query<ToolRow>({ ...listStatement(filter.creatorId !== undefined, cursor !== undefined), values });
+      const { rows } = await sqlPool(prisma).query<ToolRow>({ ...listStatement(byCreator, cursor !== undefined), values });
       return rows.map(toTool);
     },
 
