@@ -248,6 +248,18 @@ async function main() {
 
   // Scale-out (issue 15, item 5): one API and one worker process, then two of each, against the
   // same Temporal server and Postgres; the minimal durable run measured between them.
+  const untilPollers = async (count: number) => {
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      const counts = await Promise.all(
+        [proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY].map(async (taskQueueType) => {
+          const { pollers } = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType });
+          return new Set((pollers ?? []).map((p) => p.identity)).size;
+        }),
+      );
+      if (counts.every((n) => n >= count)) return;
+    }
+    throw new Error(`fewer than ${count} workers poll ${taskQueue}`);
+  };
   worker = launch('src/worker.ts');
   await runTool(0);
   const apis = [api];
@@ -260,7 +272,8 @@ async function main() {
       workers.push(launch('src/worker.ts'));
       await waitForPort('127.0.0.1', port, 60_000);
       apiPorts.push(port);
-      for (let loop = 0; loop < processes; loop += 1) await runTool(loop); // warm: each API once, the new worker polling
+      await untilPollers(processes); // the new worker has bundled its workflows and polls
+      for (let loop = 0; loop < processes; loop += 1) await runTool(loop); // warm: each API once
     }
     while (apis.length > processes) {
       apiPorts.pop();
@@ -273,7 +286,8 @@ async function main() {
       const cpu = (list: ChildProcess[]) => list.reduce((sum, c) => sum + cpuSeconds(c.pid!), 0);
       const before = { api: cpu(apis), worker: cpu(workers), temporal: cpuSeconds(temporal.child.pid!), postgres: postgresCpu() };
       const sample = await measure(concurrency, RUNS * 2, runTool);
-      const perRun = (now: number, then: number) => (((now - then) / (RUNS * 2)) * 1000).toFixed(1);
+      const after = { api: cpu(apis), worker: cpu(workers), temporal: cpuSeconds(temporal.child.pid!), postgres: postgresCpu() };
+      const perRun = (key: keyof typeof after) => (((after[key] - before[key]) / (RUNS * 2)) * 1000).toFixed(1);
       const minimal = await measure(concurrency, RUNS * 2, () => minimalRun(0));
       scaleRows.push([
         `${processes} API + ${processes} worker`,
@@ -281,10 +295,10 @@ async function main() {
         rate(sample).toFixed(1),
         ms(percentile(sample.latencies, 50)),
         ms(percentile(sample.latencies, 99)),
-        perRun(cpu(apis), before.api),
-        perRun(cpu(workers), before.worker),
-        perRun(cpuSeconds(temporal.child.pid!), before.temporal),
-        perRun(postgresCpu(), before.postgres),
+        perRun('api'),
+        perRun('worker'),
+        perRun('temporal'),
+        perRun('postgres'),
         rate(minimal).toFixed(1),
       ]);
       console.log(scaleRows.at(-1)?.join('\t'));

@@ -3,22 +3,30 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** CPU seconds (user + system) of a process so far, from /proc (Linux). */
-export function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds (user + system) of a process so far, from /proc (Linux); with `reapedChildren`, also
+ * that of its children that have exited (cutime, cstime).
+ */
+export function cpuSeconds(pid: number, { reapedChildren = false } = {}): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+    const own = Number(fields[11]) + Number(fields[12]); // utime, stime in clock ticks (100/s)
+    return (own + (reapedChildren ? Number(fields[13]) + Number(fields[14]) : 0)) / 100;
   } catch {
     return 0;
   }
 }
 
-/** The pids of Postgres's processes (the server and its backends) on this machine. */
+/** The pids of Postgres's processes (every server and its backends) on this machine. */
 export function postgresPids(): number[] {
-  const out = spawnSync('pgrep', ['-f', '^postgres'], { encoding: 'utf8' }).stdout;
+  const out = spawnSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' }).stdout;
   return out.split('\n').filter(Boolean).map(Number);
 }
-export const postgresCpu = () => postgresPids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+/**
+ * Postgres's CPU so far: its live processes, and the backends that have exited (a pool closing
+ * idle connections), which their server counts as reaped children.
+ */
+export const postgresCpu = () => postgresPids().reduce((sum, pid) => sum + cpuSeconds(pid, { reapedChildren: true }), 0);
 
 /** Self time by package (or Node internals), in % of the profile's busy time after `skipMs` (start-up). */
 export function summarizeProfile(file: string, skipMs: number): [string, number][] {

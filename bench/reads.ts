@@ -67,6 +67,7 @@ async function loadPair(urls: [string, string], servers: [ChildProcess, ChildPro
   const total = results.reduce((sum, r) => sum + r.requests.total, 0);
   return {
     rps: results.reduce((sum, r) => sum + r.requests.average, 0),
+    failed: results.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
     p99: Math.max(...results.map((r) => r.latency.p99)),
     cpuPer1000: ((cpu() - before) / total) * 1000,
   };
@@ -167,7 +168,7 @@ async function main() {
         const ours = await loadPair([`${base}${route}`, `http://127.0.0.1:${secondPort}${route}`], [api, secondApi], headers);
         const ceiling = await loadPair([`http://127.0.0.1:${barePort}${route}`, `http://127.0.0.1:${secondBarePort}${route}`], [bare, secondBare], headers);
         const single = ratios.find((r) => r[0] === `\`GET ${route}\``)!;
-        scaleRows.push([`\`GET ${route}\``, Math.round(ours.rps).toLocaleString('en'), ours.p99, ours.cpuPer1000.toFixed(2), Math.round(ceiling.rps).toLocaleString('en'), `${(ours.rps / ceiling.rps).toFixed(2)}×`, single[1]!]);
+        scaleRows.push([`\`GET ${route}\``, Math.round(ours.rps).toLocaleString('en'), ours.p99, ours.failed + ceiling.failed, ours.cpuPer1000.toFixed(2), Math.round(ceiling.rps).toLocaleString('en'), `${(ours.rps / ceiling.rps).toFixed(2)}×`, single[1]!]);
       }
       for (const child of [secondApi, secondBare]) {
         await stopChild(child);
@@ -229,7 +230,7 @@ ${markdownTable(['route', 'Sotally ÷ bare Express, req/s', 'server CPU per requ
 Two processes of each on the same machine (issue 15, item 5): two API processes against the same Postgres, and two bare
 Express processes, each pair taking the same ${CONNECTIONS} connections (${CONNECTIONS / 2} each, at once):
 
-${markdownTable(['route', 'two API processes, req/s', 'p99 ms', 'API CPU s/1k', 'two bare Express, req/s', 'Sotally ÷ bare Express, two each', 'one each (table above)'], scaleRows)}
+${markdownTable(['route', 'two API processes, req/s', 'p99 ms', 'non-2xx or errors', 'API CPU s/1k', 'two bare Express, req/s', 'Sotally ÷ bare Express, two each', 'one each (table above)'], scaleRows)}
 
 The API's middleware added one layer at a time to bare Express, in the API's order, \`GET /healthz\` (no database):
 
