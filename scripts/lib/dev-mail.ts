@@ -75,6 +75,9 @@ export async function startSmtpCatcher(
       });
     },
   });
+  // A client hanging up mid-session (a worker killed while sending: ECONNRESET) is an 'error'
+  // event on the server; unheard, it would be thrown and end the whole process.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { server, url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}` };
 }
