@@ -64,7 +64,7 @@ function toTool(row: ToolRow): Tool {
  * The live tools, newest first, optionally of one creator and after a cursor: one statement per
  * shape, so each has a plan of its own ((created_at, id) walks the index backwards).
  */
-function listStatement(byCreator: boolean, afterCursor: boolean) {
+function buildListStatement(byCreator: boolean, afterCursor: boolean) {
   const conditions = ['deleted_at IS NULL'];
   let n = 0;
   if (byCreator) conditions.push(`creator_id = $${(n += 1)}::uuid`);
@@ -74,6 +74,10 @@ function listStatement(byCreator: boolean, afterCursor: boolean) {
     text: `SELECT ${TOOL_COLUMNS} FROM tools WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${n + 1}`,
   };
 }
+
+/** The four shapes, built once: [by creator][after a cursor]. */
+const LIST_STATEMENTS = [false, true].map((byCreator) => [false, true].map((afterCursor) => buildListStatement(byCreator, afterCursor)));
+const listStatement = (byCreator: boolean, afterCursor: boolean) => LIST_STATEMENTS[Number(byCreator)]![Number(afterCursor)]!;
 
 export function createToolService(prisma: PrismaClient, dataKeys: DataKeys, limits: PromptLimits) {
   /** Everything a saved tool must satisfy: a valid definition, and a price covering its worst-case model cost. */
