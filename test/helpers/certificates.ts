@@ -5,6 +5,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isIPv4 } from 'node:net';
 import { generate } from 'selfsigned';
 
 export interface TestCertificates {
@@ -45,7 +46,7 @@ export async function makeTestCertificates(serverNames: string[]): Promise<TestC
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, critical: true },
         { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: serverNames.map((n) => (/^\d+\.\d+\.\d+\.\d+$/.test(n) ? { type: 7 as const, ip: n } : { type: 2 as const, value: n })) },
+        { name: 'subjectAltName', altNames: serverNames.map((n) => (isIPv4(n) ? { type: 7 as const, ip: n } : { type: 2 as const, value: n })) },
       ],
     }),
     generate([{ name: 'commonName', value: 'sotally-test-client' }], {
