@@ -16,7 +16,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../src/activities';
 import { clawBackCreditsWorkflow, purchaseCreditsWorkflow, releaseExpiredReservationsWorkflow } from '../src/credits/workflows';
-import { runToolWorkflow } from '../src/executions/workflows';
+import { runToolWorkflow, runToolWorkflowV2 } from '../src/executions/workflows';
 import { executionRetentionWorkflow, sweepExpiredExecutionsWorkflow } from '../src/retention/workflows';
 import { cleanUpSecurityDataWorkflow } from '../src/security-data/workflows';
 import { deliverMailWorkflow, sendMarketingCampaignWorkflow, sendSecurityAlertsWorkflow } from '../src/mail/workflows';
@@ -25,7 +25,7 @@ import { privacyExportWorkflow } from '../src/data-export/workflows';
 import { incidentWorkflow } from '../src/incidents/workflows';
 import { rollUpUsageWorkflow } from '../src/analytics/workflows';
 import { closeIncidentSignal, confirmAuthorityReportSignal } from '../src/incidents/contract';
-import { admissionUpdate } from '../src/executions/contract';
+import { admissionUpdate, outcomeUpdate } from '../src/executions/contract';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
 import { freePort, startTemporalDevServer } from './lib/dev-services';
 
@@ -43,6 +43,13 @@ const standIns: Activities = {
   async reserveCredits() {
     if (creditsRefused) throw ApplicationFailure.create({ type: 'insufficient_credits', message: 'this run needs 10 credits and 0 are available', nonRetryable: true });
     return { amount: 10, expiresAt: '2026-01-01T00:00:00.000Z' };
+  },
+  async admitExecution() {
+    if (creditsRefused) throw ApplicationFailure.create({ type: 'insufficient_credits', message: 'this run needs 10 credits and 0 are available', nonRetryable: true });
+    return { accountId: 'acct-recorded', toolId: 'tool-recorded', model: 'gpt-4o-mini', reservedCredits: 10, byom: false };
+  },
+  async settleExecution() {
+    return { costCredits: 1 };
   },
   async callModel() {
     if (modelRejects) throw ApplicationFailure.create({ type: 'model_rejected_request', message: 'rejected (400)', nonRetryable: true });
@@ -182,14 +189,14 @@ async function main() {
   const client = new Client({ connection });
   try {
     const taskQueue = `record-${randomUUID()}`;
-    const toolRun = (name: string, rejects: boolean, refused = false) => ({
+    const toolRun = (name: string, rejects: boolean, refused = false, workflow: typeof runToolWorkflowV2 = runToolWorkflowV2) => ({
       name,
       before: () => {
         modelRejects = rejects;
         creditsRefused = refused;
       },
       execute: async (workflowId: string) => {
-        const startWorkflowOperation = new WithStartWorkflowOperation(runToolWorkflow, {
+        const startWorkflowOperation = new WithStartWorkflowOperation(workflow, {
           workflowId,
           taskQueue,
           workflowIdConflictPolicy: 'USE_EXISTING',
@@ -203,7 +210,9 @@ async function main() {
             },
           ],
         });
-        await client.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation });
+        const admission = await client.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation });
+        // As the API does for a caller that waits (waitSeconds): the outcome update, then the record's life.
+        if (admission.admitted) await client.workflow.getHandle(workflowId).executeUpdate(outcomeUpdate);
         await client.workflow.getHandle(workflowId).result();
       },
     });
@@ -250,9 +259,13 @@ async function main() {
           await handle.result();
         },
       },
-      toolRun('runToolWorkflow-succeeded', false),
-      toolRun('runToolWorkflow-model-rejected', true),
-      toolRun('runToolWorkflow-refused', false, true),
+      toolRun('runToolWorkflowV2-succeeded', false),
+      toolRun('runToolWorkflowV2-model-rejected', true),
+      toolRun('runToolWorkflowV2-refused', false, true),
+      // The runs started before V2, still replaying until their records expire.
+      toolRun('runToolWorkflow-succeeded', false, false, runToolWorkflow),
+      toolRun('runToolWorkflow-model-rejected', true, false, runToolWorkflow),
+      toolRun('runToolWorkflow-refused', false, true, runToolWorkflow),
     ];
     const only = process.argv.slice(2);
     const unknown = only.filter((name) => !runs.some((run) => run.name === name));

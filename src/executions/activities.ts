@@ -51,7 +51,7 @@ export function classifyModelError(err: unknown, timeoutMs: number, elapsedMs: n
 }
 
 export function createExecutionActivities({ config, prisma, dataKeys, logger, ledger }: ExecutionActivityDeps) {
-  return {
+  const activities = {
     /** Marks the run as running and says what it needs (credits to hold, whether it is BYOM). */
     async startExecution(executionId: string): Promise<RunPlan> {
       const execution = await prisma.execution.findUnique({ where: { id: executionId } });
@@ -165,6 +165,33 @@ export function createExecutionActivities({ config, prisma, dataKeys, logger, le
           ...(input.status === 'failed' ? { outputCiphertext: null } : {}),
         },
       });
+    },
+  };
+  return {
+    ...activities,
+
+    /**
+     * Admission, one local activity of runToolWorkflowV2: marks the run as running and holds its
+     * price (none for a run that holds nothing). Both halves are idempotent, so a retry after a crash
+     * holds once; a refusal (no credits, account under review) fails with its code, not retried.
+     */
+    async admitExecution(executionId: string): Promise<RunPlan> {
+      const plan = await activities.startExecution(executionId);
+      if (plan.reservedCredits > 0) {
+        await refusalsAsFailures(() => ledger.reserve({ accountId: plan.accountId, executionId, amount: plan.reservedCredits, toolId: plan.toolId }));
+      }
+      return plan;
+    },
+
+    /**
+     * Settlement of a run whose model answered, one local activity of runToolWorkflowV2: captures
+     * its cost (from the price stored on its record and its usage), releases the rest of the hold
+     * and records it succeeded. Each half is idempotent: a retry captures once.
+     */
+    async settleExecution(input: { executionId: string; usage: TokenUsage; held: number }): Promise<{ costCredits: number }> {
+      const costCredits = input.held > 0 ? (await activities.captureCredits({ executionId: input.executionId, usage: input.usage })).captured : 0;
+      await activities.finishExecution({ executionId: input.executionId, status: 'succeeded', costCredits });
+      return { costCredits };
     },
   };
 }

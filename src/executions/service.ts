@@ -20,7 +20,7 @@ import { inputValidator } from '../tools/input-schema';
 import { modelPrice, promptTokenLimit, worstCaseCost } from '../tools/pricing';
 import { sha256 } from '../accounts/credentials';
 import { ADMISSION_REFUSALS, admissionUpdate, executionWorkflowId, outcomeUpdate } from './contract';
-import { runToolWorkflow } from './workflows';
+import { runToolWorkflowV2 } from './workflows';
 import { measurePrompt } from './prompt';
 
 export interface ExecutionServiceDeps {
@@ -206,7 +206,7 @@ export function createExecutionService({ config, prisma, dataKeys, temporal, too
       }
       const execution = claim.created;
 
-      const startOperation = new WithStartWorkflowOperation(runToolWorkflow, {
+      const startOperation = new WithStartWorkflowOperation(runToolWorkflowV2, {
         workflowId: executionWorkflowId(id),
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowIdConflictPolicy: 'USE_EXISTING',

@@ -1,10 +1,17 @@
 // One tool run, from admission to settlement and on to the end of its record:
-//   hold the price (or accept the BYOM run) → answer the admission update →
-//   call the model (bounded, classified retries) → capture the cost, release the rest →
-//   answer the outcome update → sleep until the record expires → delete it.
+//   mark it running and hold the price (or accept the BYOM run) → answer the admission update →
+//   call the model (bounded, classified retries) → capture the cost, release the rest and record
+//   the end → answer the outcome update → sleep until the record expires → delete it.
 // Any failure, timeout or cancellation after the hold releases all of it, and
 // a run that produced no output is never charged. Only ids and numbers pass
 // through here: inputs, outputs and keys stay in Postgres, encrypted.
+//
+// The least the Temporal server can be asked for a durable, metered run with a retention timer:
+// one workflow per record, one activity (the model call, which may take minutes and is retried on
+// its own), the bookkeeping before and after it as one local activity each (in the worker, no
+// server round trip), the ToolRunStatus search attribute written twice (calling_model, then the
+// end; the API sets pending at start), and no patch markers. Runs started before this shape run
+// `runToolWorkflow` (legacy-workflow.ts) to their end. docs/BENCHMARKS.md, "Tool runs", measures both.
 import {
   ActivityFailure,
   type ActivityOptions,
@@ -12,20 +19,16 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  ParentClosePolicy,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  startChild,
   TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { LEDGER_FAILURE_TYPES } from '../credits/contract';
-import { purgeNowSignal, retentionQuery, retentionWorkflowId, type RetentionState } from '../retention/contract';
+import { purgeNowSignal, retentionQuery, type RetentionState } from '../retention/contract';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
-import { executionRetentionWorkflow } from '../retention/workflows';
 import {
   admissionUpdate,
   executionPhaseQuery,
@@ -37,42 +40,14 @@ import {
   type RunToolInput,
 } from './contract';
 
+export { runToolWorkflow } from './legacy-workflow';
+
 const bookkeepingOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', maximumInterval: '30s', nonRetryableErrorTypes: [...LEDGER_FAILURE_TYPES, ...MODEL_FAILURE_TYPES] },
 };
 
-/**
- * The short database steps (start, hold, capture, release, finish) run as local
- * activities: in the worker that runs the workflow task, with no round trip
- * through the Temporal server per step (docs/BENCHMARKS.md shows what that bought).
- * Histories recorded before this change used regular activities: `patched`
- * keeps them replaying the old way.
- */
-const LOCAL_BOOKKEEPING_PATCH = 'local-bookkeeping-activities';
-/** Runs recorded before retention timers existed start none (the sweep covers them). */
-const RETENTION_TIMER_PATCH = 'retention-timer-child';
-/**
- * A run refused at admission (no credits) leaves nothing: its record, inputs
- * included, is deleted before the refusal is answered, and the retention timer
- * starts only once the run is admitted. Histories recorded before this started
- * the timer first and kept a failed record.
- */
-const REFUSED_RUN_LEAVES_NOTHING_PATCH = 'refused-run-leaves-nothing';
-/**
- * One workflow per record: after settling, the run's workflow itself keeps the record's retention
- * timer and deletes the record at expiry, and the caller waits on the outcome update instead of the
- * workflow's result. Histories recorded before this started a child retention workflow per run
- * (a second workflow, its own history and tasks: docs/BENCHMARKS.md, "Tool runs").
- */
-const ONE_WORKFLOW_PER_RECORD_PATCH = 'one-workflow-per-record';
-const remoteBookkeeping = proxyActivities<Activities>(bookkeepingOptions);
-const { purgeExecutionData } = proxyActivities<Activities>({
-  startToCloseTimeout: '5m',
-  retry: { initialInterval: '1s', maximumInterval: '10m' }, // retried until it succeeds: data must go
-});
-const localBookkeeping = proxyLocalActivities<Activities>(bookkeepingOptions);
-
+/** What a failed step says to the run's record and its caller. */
 function failureOf(err: unknown): { code: string; message: string } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) return { code: cause.type ?? 'failed', message: cause.message };
@@ -82,53 +57,57 @@ function failureOf(err: unknown): { code: string; message: string } {
   return { code: 'failed', message: 'the run failed' };
 }
 
-export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOutcome> {
+const bookkeeping = proxyLocalActivities<Activities>(bookkeepingOptions);
+const { purgeExecutionData } = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', maximumInterval: '10m' }, // retried until it succeeds: data must go
+});
+
+export async function runToolWorkflowV2(input: RunToolInput): Promise<ExecutionOutcome> {
+  const { executionId } = input;
   let admission: Admission | undefined;
   let outcome: ExecutionOutcome | undefined;
   let phase: ExecutionPhase = 'pending';
+  let purgeRequested = false;
+  const retention: RetentionState = { executionId, expiresAt: input.expiresAt ?? '', purgedAt: null };
   setHandler(admissionUpdate, async () => {
     await condition(() => admission !== undefined);
     return admission as Admission;
   });
+  // Answered after a cancellation too: the cancelled run still settles first.
+  setHandler(outcomeUpdate, async () => {
+    await CancellationScope.nonCancellable(() => condition(() => outcome !== undefined));
+    return outcome as ExecutionOutcome;
+  });
   setHandler(executionPhaseQuery, () => phase);
-  const oneWorkflow = patched(ONE_WORKFLOW_PER_RECORD_PATCH);
-  const retention: RetentionState = { executionId: input.executionId, expiresAt: input.expiresAt ?? '', purgedAt: null };
-  let purgeRequested = false;
-  if (oneWorkflow) {
-    // Answered after a cancellation too: the cancelled run still settles first.
-    setHandler(outcomeUpdate, async () => {
-      await CancellationScope.nonCancellable(() => condition(() => outcome !== undefined));
-      return outcome as ExecutionOutcome;
-    });
-    setHandler(purgeNowSignal, () => {
-      purgeRequested = true;
-    });
-    setHandler(retentionQuery, () => retention);
-  }
+  setHandler(purgeNowSignal, () => {
+    purgeRequested = true;
+  });
+  setHandler(retentionQuery, () => retention);
+
+  /** The phase, for the query; `mirrored` phases also go to the ToolRunStatus search attribute (one history event each). */
+  const enter = (next: ExecutionPhase, mirrored = true) => {
+    phase = next;
+    if (mirrored) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTE_KEYS.toolRunStatus, value: next }]);
+  };
+
   /**
    * The settled run's answer, then the record's life: sleep until it expires (or until the user
    * deletes it or an erasure ends it: the purgeNow signal), then delete it. A cancellation (an
    * erasure stopping the run) has done its work once the run is settled: the record is kept to
    * its expiry like any failed run's, so the wait is not cancellable.
    */
-  const settle = async (result: ExecutionOutcome): Promise<ExecutionOutcome> => {
+  const settled = async (result: ExecutionOutcome): Promise<ExecutionOutcome> => {
     outcome = result;
-    if (!oneWorkflow || !input.expiresAt) {
-      await retentionTimer;
-      return result;
-    }
+    if (!input.expiresAt) return result;
     await CancellationScope.nonCancellable(async () => {
       // Date.now() is Temporal's deterministic workflow clock here.
       const remaining = Date.parse(input.expiresAt!) - Date.now();
       if (remaining > 0) await condition(() => purgeRequested, remaining);
-      await purgeExecutionData(input.executionId);
+      await purgeExecutionData(executionId);
     });
     retention.purgedAt = new Date(Date.now()).toISOString();
     return result;
-  };
-  const enter = (next: ExecutionPhase) => {
-    phase = next;
-    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTE_KEYS.toolRunStatus, value: next }]);
   };
 
   const { callModel } = proxyActivities<Activities>({
@@ -140,62 +119,32 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
       nonRetryableErrorTypes: [...MODEL_FAILURE_TYPES],
     },
   });
-  const { executionId } = input;
-  const bookkeeping = patched(LOCAL_BOOKKEEPING_PATCH) ? localBookkeeping : remoteBookkeeping;
 
-  // The record's retention timer: a child that outlives this run (ABANDON) and
-  // destroys the data at expiry. Started once the run is admitted and awaited
-  // only before returning, so it adds nothing to the run's critical path. Should
-  // the process die before that, the record exists and the retention sweep purges it.
-  const startRetentionTimer = () =>
-    input.expiresAt
-      ? startChild(executionRetentionWorkflow, {
-          workflowId: retentionWorkflowId(executionId),
-          args: [{ executionId, expiresAt: input.expiresAt }],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          typedSearchAttributes: [
-            { key: SEARCH_ATTRIBUTE_KEYS.executionId, value: executionId },
-            { key: SEARCH_ATTRIBUTE_KEYS.expiresAt, value: new Date(input.expiresAt) },
-          ],
-        })
-      : undefined;
-  const refusedRunLeavesNothing = patched(REFUSED_RUN_LEAVES_NOTHING_PATCH);
-  let retentionTimer = !oneWorkflow && !refusedRunLeavesNothing && input.expiresAt && patched(RETENTION_TIMER_PATCH) ? startRetentionTimer() : undefined;
-
-  const plan = await bookkeeping.startExecution(executionId);
-  const held = plan.reservedCredits;
-  enter('reserving');
-  if (held > 0) {
-    try {
-      await bookkeeping.reserveCredits({ accountId: plan.accountId, executionId, amount: held, toolId: plan.toolId });
-    } catch (err) {
-      const { code, message } = failureOf(err);
-      if (refusedRunLeavesNothing) {
-        enter('failed');
-        await bookkeeping.discardRefusedExecution(executionId);
-        admission = { admitted: false, code, message };
-        return { status: 'failed', costCredits: 0, errorCode: code };
-      }
-      admission = { admitted: false, code, message };
-      enter('failed');
-      await bookkeeping.finishExecution({ executionId, status: 'failed', costCredits: 0, errorCode: code, errorMessage: message });
-      await retentionTimer;
-      return { status: 'failed', costCredits: 0, errorCode: code };
-    }
+  // Admission: the record marked running and its price held, in one step. A refused run (no
+  // credits, account under review) leaves nothing: its record, inputs included, is deleted before
+  // the refusal is answered.
+  let held: number;
+  enter('reserving', false);
+  try {
+    held = (await bookkeeping.admitExecution(executionId)).reservedCredits;
+  } catch (err) {
+    const { code, message } = failureOf(err);
+    enter('failed');
+    await bookkeeping.discardRefusedExecution(executionId);
+    admission = { admitted: false, code, message };
+    return { status: 'failed', costCredits: 0, errorCode: code };
   }
   admission = { admitted: true };
-  if (refusedRunLeavesNothing && !oneWorkflow) retentionTimer = startRetentionTimer();
 
   try {
     enter('calling_model');
     const usage = await callModel(executionId);
-    enter('settling');
-    // The activity prices the usage at the price stored on the run at admission (a BYOM run pays
-    // its held platform fee) and captures that, releasing the rest: no price table lives here.
-    const cost = held > 0 ? (await bookkeeping.captureCredits({ executionId, usage })).captured : 0;
-    await bookkeeping.finishExecution({ executionId, status: 'succeeded', costCredits: cost });
+    enter('settling', false);
+    // Prices the usage at the price stored on the run at admission (a BYOM run pays its held
+    // platform fee), captures that, releases the rest and records the end: no price table lives here.
+    const { costCredits } = await bookkeeping.settleExecution({ executionId, usage, held });
     enter('succeeded');
-    return await settle({ status: 'succeeded', costCredits: cost });
+    return await settled({ status: 'succeeded', costCredits });
   } catch (err) {
     const failure = failureOf(err);
     // The hold was released by the expiry sweeper before the run could capture it (the run outlived
@@ -215,6 +164,6 @@ export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOut
       await bookkeeping.finishExecution({ executionId, status: 'failed', costCredits: 0, errorCode: code, errorMessage: message });
     });
     enter('failed');
-    return await settle({ status: 'failed', costCredits: 0, errorCode: code });
+    return await settled({ status: 'failed', costCredits: 0, errorCode: code });
   }
 }
