@@ -29,8 +29,9 @@ export interface LedgerOptions {
 }
 
 const isUniqueViolation = (err: unknown) =>
-  err instanceof Prisma.PrismaClientKnownRequestError &&
-  (err.code === 'P2002' || (err.code === 'P2010' && /23505|unique/i.test(JSON.stringify(err.meta ?? {}))));
+  (err instanceof Prisma.PrismaClientKnownRequestError &&
+    (err.code === 'P2002' || (err.code === 'P2010' && /23505|unique/i.test(JSON.stringify(err.meta ?? {}))))) ||
+  (err instanceof Error && (err as { code?: unknown }).code === '23505'); // from a plain pg statement
 
 async function appendEntry(
   tx: Tx,
@@ -82,8 +83,22 @@ async function lockReservation(tx: Tx, executionId: string): Promise<Reservation
 
 export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
   async function existingHold(input: { accountId: string; executionId: string; amount: number }): Promise<Reservation | undefined> {
-    const existing = await prisma.creditReservation.findUnique({ where: { executionId: input.executionId } });
-    if (!existing) return undefined;
+    const { rows } = await sqlPool(prisma).query<{ account_id: string; tool_id: string | null; amount: number; state: Reservation['state']; captured_amount: number | null; expires_at: Date }>({
+      name: 'ledger.hold',
+      text: 'SELECT account_id, tool_id, amount, state, captured_amount, expires_at FROM credit_reservations WHERE execution_id = $1::uuid',
+      values: [input.executionId],
+    });
+    const row = rows[0];
+    if (!row) return undefined;
+    const existing: Reservation = {
+      executionId: input.executionId,
+      accountId: row.account_id,
+      toolId: row.tool_id,
+      amount: row.amount,
+      state: row.state,
+      capturedAmount: row.captured_amount,
+      expiresAt: row.expires_at,
+    };
     if (existing.accountId !== input.accountId || existing.amount !== input.amount) {
       throw new DomainError('reservation_mismatch', 'this execution already holds a different reservation');
     }
@@ -102,21 +117,25 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
     if (earlier) return earlier;
     const expiresAt = new Date(Date.now() + options.reservationTtlMs);
     const toolId = input.toolId ?? null;
-    const rows = await prisma.$queryRaw<{ execution_id: string }[]>`
-      WITH taken AS (
-        UPDATE credit_accounts
-           SET available = available - ${input.amount}, reserved = reserved + ${input.amount}, updated_at = now()
-         WHERE user_id = ${input.accountId}::uuid AND available >= ${input.amount} AND fraud_flagged_at IS NULL
-        RETURNING user_id
-      ), hold AS (
-        INSERT INTO credit_reservations (execution_id, account_id, tool_id, amount, state, expires_at)
-        SELECT ${input.executionId}::uuid, user_id, ${toolId}::uuid, ${input.amount}, 'held', ${expiresAt} FROM taken
-        RETURNING execution_id, account_id, tool_id
-      )
-      INSERT INTO ledger_entries (id, account_id, type, available_delta, reserved_delta, tool_id, execution_id, idempotency_key)
-      SELECT gen_random_uuid(), account_id, 'reservation', ${-input.amount}, ${input.amount}, tool_id, execution_id, ${`reservation:${input.executionId}`}
-        FROM hold
-      RETURNING execution_id`;
+    const { rows } = await sqlPool(prisma).query<{ execution_id: string }>({
+      name: 'ledger.reserve',
+      text: `
+        WITH taken AS (
+          UPDATE credit_accounts
+             SET available = available - $3::int, reserved = reserved + $3::int, updated_at = now()
+           WHERE user_id = $1::uuid AND available >= $3::int AND fraud_flagged_at IS NULL
+          RETURNING user_id
+        ), hold AS (
+          INSERT INTO credit_reservations (execution_id, account_id, tool_id, amount, state, expires_at)
+          SELECT $2::uuid, user_id, $4::uuid, $3::int, 'held', $5::timestamptz FROM taken
+          RETURNING execution_id, account_id, tool_id
+        )
+        INSERT INTO ledger_entries (id, account_id, type, available_delta, reserved_delta, tool_id, execution_id, idempotency_key)
+        SELECT gen_random_uuid(), account_id, 'reservation', -$3::int, $3::int, tool_id, execution_id, 'reservation:' || $2::uuid::text
+          FROM hold
+        RETURNING execution_id`,
+      values: [input.accountId, input.executionId, input.amount, toolId, expiresAt],
+    });
     if (rows.length === 0) {
       const account = await prisma.creditAccount.findUnique({ where: { userId: input.accountId } });
       if (account?.fraudFlaggedAt) {
@@ -127,7 +146,54 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
     return { ...input, toolId, state: 'held', capturedAmount: null, expiresAt };
   }
 
+  /**
+   * A capture (`capture` credits) or release (undefined) of a hold that is still held, in one
+   * prepared statement: one round trip, atomic on its own. The hold is settled, the account's
+   * balances move and the ledger entries are appended together; the hold's row lock (taken by its
+   * UPDATE before the account's, as in `settle`) makes a concurrent settlement wait and then find it
+   * no longer held. Answers undefined when there is no held hold to settle this way (settled before,
+   * none, or a capture above it): `settle` then tells an idempotent retry from a refusal. Tool runs
+   * settle every time, so this is their path (docs/BENCHMARKS.md, "Tool runs").
+   */
+  async function settleHeld(executionId: string, capture: number | undefined): Promise<{ captured: number; released: number } | undefined> {
+    const { rows } = await sqlPool(prisma).query<{ amount: number }>({
+      name: 'ledger.settle-held',
+      text: `
+        WITH r AS (
+          UPDATE credit_reservations
+             SET state = (CASE WHEN $2::int IS NULL THEN 'released' ELSE 'captured' END)::"ReservationState",
+                 captured_amount = $2::int, settled_at = now()
+           WHERE execution_id = $1::uuid AND state = 'held' AND amount >= COALESCE($2::int, 0)
+          RETURNING account_id, tool_id, amount
+        ), balances AS (
+          UPDATE credit_accounts a
+             SET reserved = a.reserved - r.amount, available = a.available + r.amount - COALESCE($2::int, 0), updated_at = now()
+            FROM r
+           WHERE a.user_id = r.account_id
+        ), entries AS (
+          INSERT INTO ledger_entries (id, account_id, type, available_delta, reserved_delta, tool_id, execution_id, idempotency_key)
+          SELECT gen_random_uuid(), r.account_id, e.type::"LedgerEntryType", e.available_delta, e.reserved_delta, r.tool_id, $1::uuid, e.type || ':' || $1::uuid::text
+            FROM r
+           CROSS JOIN LATERAL (VALUES
+             ('capture', 0, -COALESCE($2::int, 0), $2::int IS NOT NULL),
+             ('release', r.amount - COALESCE($2::int, 0), COALESCE($2::int, 0) - r.amount, r.amount - COALESCE($2::int, 0) > 0)
+           ) AS e(type, available_delta, reserved_delta, wanted)
+           WHERE e.wanted
+        )
+        SELECT amount FROM r`,
+      values: [executionId, capture ?? null],
+    });
+    const held = rows[0];
+    if (!held) return undefined;
+    const captured = capture ?? 0;
+    return { captured, released: held.amount - captured };
+  }
+
   async function settle(executionId: string, capture: number | undefined) {
+    if (capture === undefined || (Number.isInteger(capture) && capture >= 0)) {
+      const settled = await settleHeld(executionId, capture);
+      if (settled) return settled;
+    }
     return prisma.$transaction(async (tx) => {
       const r = await lockReservation(tx, executionId);
       if (!r) throw new DomainError('reservation_not_found', 'no reservation for this execution');

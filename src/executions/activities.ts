@@ -11,6 +11,7 @@ import { ENCRYPTED_COLUMNS } from '../crypto/columns';
 import type { Logger } from '../logger';
 import type { Ledger } from '../credits/ledger';
 import { refusalsAsFailures } from '../temporal/refusals';
+import { sqlPool } from '../db';
 import { renderPrompt } from './prompt';
 import { costOfRun } from '../tools/pricing';
 import type { RunPlan, TokenUsage } from './contract';
@@ -50,31 +51,84 @@ export function classifyModelError(err: unknown, timeoutMs: number, elapsedMs: n
   return ApplicationFailure.create({ type: 'model_unavailable', message: 'the model call failed before an answer arrived' });
 }
 
+/**
+ * What the model call needs of its run, its tool and its provider key, in one statement. The run's
+ * steps are prepared `pg` statements, not Prisma calls: each Prisma call costs several times the
+ * statement's own CPU, and a run takes several (docs/BENCHMARKS.md, "Tool runs").
+ */
+const MODEL_CALL_ROW = `
+  SELECT e.user_id, e.tool_id, e.byom, e.reserved_credits, e.model, e.inputs_ciphertext, e.output_ciphertext,
+         e.prompt_tokens, e.completion_tokens,
+         t.creator_id, t.prompt_ciphertext, t.deleted_at AS tool_deleted_at,
+         k.id AS key_id, k.user_id AS key_user_id, k.key_ciphertext
+    FROM executions e
+    JOIN tools t ON t.id = e.tool_id
+    LEFT JOIN provider_keys k ON k.id = e.provider_key_id
+   WHERE e.id = $1::uuid`;
+
+interface ModelCallRow {
+  user_id: string;
+  tool_id: string;
+  byom: boolean;
+  reserved_credits: number;
+  model: string;
+  inputs_ciphertext: Buffer | null;
+  output_ciphertext: Buffer | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  creator_id: string;
+  prompt_ciphertext: Buffer | null;
+  tool_deleted_at: Date | null;
+  key_id: string | null;
+  key_user_id: string | null;
+  key_ciphertext: Buffer | null;
+}
+
+const modelCallOf = (r: ModelCallRow) => ({
+  userId: r.user_id,
+  toolId: r.tool_id,
+  byom: r.byom,
+  reservedCredits: r.reserved_credits,
+  model: r.model,
+  inputsCiphertext: r.inputs_ciphertext,
+  outputCiphertext: r.output_ciphertext,
+  promptTokens: r.prompt_tokens,
+  completionTokens: r.completion_tokens,
+  tool: { creatorId: r.creator_id, promptCiphertext: r.prompt_ciphertext, deletedAt: r.tool_deleted_at },
+  providerKey: r.key_id && r.key_user_id && r.key_ciphertext ? { id: r.key_id, userId: r.key_user_id, keyCiphertext: r.key_ciphertext } : null,
+});
+
 export function createExecutionActivities({ config, prisma, dataKeys, logger, ledger }: ExecutionActivityDeps) {
+  const sql = sqlPool(prisma);
   const activities = {
     /** Marks the run as running and says what it needs (credits to hold, whether it is BYOM). */
     async startExecution(executionId: string): Promise<RunPlan> {
-      const execution = await prisma.execution.findUnique({ where: { id: executionId } });
+      const { rows } = await sql.query<{ user_id: string; tool_id: string; model: string; reserved_credits: number; byom: boolean }>({
+        name: 'executions.start',
+        // The CTE's update is not visible to the outer SELECT (one snapshot): it reads the row as it was.
+        text: `WITH started AS (
+                 UPDATE executions SET status = 'running', started_at = now() WHERE id = $1::uuid AND status = 'pending'
+               )
+               SELECT user_id, tool_id, model, reserved_credits, byom FROM executions WHERE id = $1::uuid`,
+        values: [executionId],
+      });
+      const execution = rows[0];
       if (!execution) throw permanent('execution_not_found', 'no such execution');
-      if (execution.status === 'pending') {
-        await prisma.execution.updateMany({ where: { id: executionId }, data: { status: 'running', startedAt: new Date() } });
-      }
       return {
-        accountId: execution.userId,
-        toolId: execution.toolId,
+        accountId: execution.user_id,
+        toolId: execution.tool_id,
         model: execution.model,
-        reservedCredits: execution.reservedCredits,
+        reservedCredits: execution.reserved_credits,
         byom: execution.byom,
       };
     },
 
     /** Calls the model and stores the output encrypted. Idempotent: a retry after the output was stored does not call again. */
     async callModel(executionId: string): Promise<TokenUsage> {
-      const execution = await prisma.execution.findUnique({
-        where: { id: executionId },
-        include: { tool: { select: { id: true, creatorId: true, promptCiphertext: true, deletedAt: true } }, providerKey: true },
-      });
-      if (!execution) throw permanent('execution_not_found', 'no such execution');
+      const { rows } = await sql.query<ModelCallRow>({ name: 'executions.model-call', text: MODEL_CALL_ROW, values: [executionId] });
+      const row = rows[0];
+      if (!row) throw permanent('execution_not_found', 'no such execution');
+      const execution = modelCallOf(row);
       if (execution.outputCiphertext) {
         return { promptTokens: execution.promptTokens ?? 0, completionTokens: execution.completionTokens ?? 0 };
       }
@@ -116,11 +170,12 @@ export function createExecutionActivities({ config, prisma, dataKeys, logger, le
       // Only a run still running keeps its output: a run cancelled (or failed) meanwhile was settled
       // without a charge, so an answer arriving late is dropped, never shown for free.
       const outputCiphertext = await dataKeys.seal(ENCRYPTED_COLUMNS.executionOutput, executionId, execution.userId, output);
-      const stored = await prisma.execution.updateMany({
-        where: { id: executionId, status: 'running' },
-        data: { outputCiphertext, ...usage },
+      const stored = await sql.query({
+        name: 'executions.store-output',
+        text: `UPDATE executions SET output_ciphertext = $2, prompt_tokens = $3, completion_tokens = $4 WHERE id = $1::uuid AND status = 'running'`,
+        values: [executionId, outputCiphertext, usage.promptTokens, usage.completionTokens],
       });
-      if (stored.count === 0) {
+      if (stored.rowCount === 0) {
         logger.info({ executionId }, 'model answered after the run ended; output dropped');
         throw permanent('execution_finished', 'the run ended before the model answered');
       }
@@ -136,9 +191,23 @@ export function createExecutionActivities({ config, prisma, dataKeys, logger, le
       return refusalsAsFailures(async () => {
         let actual = input.actual;
         if (actual === undefined) {
-          const execution = await prisma.execution.findUnique({ where: { id: input.executionId } });
+          const { rows } = await sql.query<{ byom: boolean; reserved_credits: number; credits_per_1k_input_tokens: number | null; credits_per_1k_output_tokens: number | null; model: string }>({
+            name: 'executions.price',
+            text: 'SELECT byom, reserved_credits, credits_per_1k_input_tokens, credits_per_1k_output_tokens, model FROM executions WHERE id = $1::uuid',
+            values: [input.executionId],
+          });
+          const execution = rows[0];
           if (!execution) throw permanent('execution_not_found', 'no such execution');
-          actual = costOfRun(execution, input.usage ?? { promptTokens: 0, completionTokens: 0 });
+          actual = costOfRun(
+            {
+              byom: execution.byom,
+              reservedCredits: execution.reserved_credits,
+              creditsPer1kInputTokens: execution.credits_per_1k_input_tokens,
+              creditsPer1kOutputTokens: execution.credits_per_1k_output_tokens,
+              model: execution.model,
+            },
+            input.usage ?? { promptTokens: 0, completionTokens: 0 },
+          );
         }
         return ledger.capture(input.executionId, actual);
       });
@@ -154,16 +223,13 @@ export function createExecutionActivities({ config, prisma, dataKeys, logger, le
      * deleted meanwhile (its retention expired while the run was still going) stays deleted.
      */
     async finishExecution(input: { executionId: string; status: 'succeeded' | 'failed'; costCredits: number; errorCode?: string; errorMessage?: string }) {
-      await prisma.execution.updateMany({
-        where: { id: input.executionId },
-        data: {
-          status: input.status,
-          costCredits: input.costCredits,
-          finishedAt: new Date(),
-          errorCode: input.errorCode ?? null,
-          errorMessage: input.errorMessage ?? null,
-          ...(input.status === 'failed' ? { outputCiphertext: null } : {}),
-        },
+      await sql.query({
+        name: 'executions.finish',
+        text: `UPDATE executions
+                  SET status = $2::"ExecutionStatus", cost_credits = $3, finished_at = now(), error_code = $4, error_message = $5,
+                      output_ciphertext = CASE WHEN $2::"ExecutionStatus" = 'failed' THEN NULL ELSE output_ciphertext END
+                WHERE id = $1::uuid`,
+        values: [input.executionId, input.status, input.costCredits, input.errorCode ?? null, input.errorMessage ?? null],
       });
     },
   };

@@ -54,6 +54,24 @@ describe('idempotency: a retried operation moves credits once', () => {
 });
 
 describe('settlement rules', () => {
+  it('a capture and a release raced on one hold, 20 times: exactly one settles each, and the sums hold', async () => {
+    const account = await createUser(prisma);
+    await fundAccount(prisma, ledger, account, 200);
+    let captures = 0;
+    for (let i = 0; i < 20; i += 1) {
+      const id = randomUUID();
+      await ledger.reserve({ accountId: account, executionId: id, amount: 10 });
+      const [capture, release] = await Promise.allSettled([ledger.capture(id, 4), ledger.release(id)]);
+      // One wins; the other is refused as settled (never both, never a second movement).
+      expect([capture.status, release.status].sort()).toEqual(['fulfilled', 'rejected']);
+      const refused = (capture.status === 'rejected' ? capture : release) as PromiseRejectedResult;
+      expect(refused.reason).toEqual(refusal('reservation_settled'));
+      if (capture.status === 'fulfilled') captures += 1;
+      expect(await prisma.ledgerEntry.count({ where: { executionId: id } })).toBe(capture.status === 'fulfilled' ? 3 : 2);
+    }
+    expect(await expectLedgerConsistent(prisma, account)).toEqual({ available: 200 - 4 * captures, reserved: 0 });
+  });
+
   it('refuses capture after release, release after capture, and capturing more than the hold', async () => {
     const account = await createUser(prisma);
     await fundAccount(prisma, ledger, account, 30);
