@@ -32,3 +32,24 @@ export function sqlPool(prisma: PrismaClient): pg.Pool {
   if (!pool) throw new Error('sqlPool: this Prisma client was not made by createPrisma');
   return pool;
 }
+
+/**
+ * Runs `fn` in one transaction on one connection of the pool under a client made by `createPrisma`,
+ * for hot paths written as prepared statements (a run's admission). A statement that waits for a row
+ * lock longer than `lockTimeoutMs` fails with 55P03 (the API answers 503: retry), so a burst of
+ * requests queued on one row cannot hold connections forever.
+ */
+export async function sqlTransaction<T>(prisma: PrismaClient, fn: (client: pg.PoolClient) => Promise<T>, lockTimeoutMs = 10_000): Promise<T> {
+  const client = await sqlPool(prisma).connect();
+  try {
+    await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.floor(lockTimeoutMs)}`);
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -134,7 +134,8 @@ function toDomainError(err: unknown): DomainError | undefined {
 
 // Can't reach, timed out, closed, pool timeout, transaction could not start in time.
 const UNREACHABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
-const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03']);
+// 55P03: a row lock not had within a transaction's lock_timeout (src/db.ts sqlTransaction): busy, retry.
+const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03', '55P03']);
 
 /** Postgres cannot be reached (down, restarting, pool exhausted): a 503 the client may retry, not a 500. */
 export function isDatabaseUnavailable(err: unknown): boolean {

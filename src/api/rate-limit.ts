@@ -9,6 +9,7 @@ import type { PrismaClient } from '@prisma/client';
 import { rateLimit, ipKeyGenerator, type Options, type Store, type IncrementResponse } from 'express-rate-limit';
 import type { Request, RequestHandler } from 'express';
 import { DomainError } from '../errors';
+import { sqlPool } from '../db';
 
 export class PostgresRateLimitStore implements Store {
   private windowMs = 60_000;
@@ -29,13 +30,17 @@ export class PostgresRateLimitStore implements Store {
   }
 
   async increment(key: string): Promise<IncrementResponse> {
-    const rows = await this.prisma.$queryRaw<{ hits: number; reset_at: Date }[]>`
-      INSERT INTO rate_limit_hits (key, hits, reset_at)
-      VALUES (${this.keyFor(key)}, 1, now() + ${this.windowMs} * interval '1 millisecond')
-      ON CONFLICT (key) DO UPDATE SET
-        hits     = CASE WHEN rate_limit_hits.reset_at <= now() THEN 1 ELSE rate_limit_hits.hits + 1 END,
-        reset_at = CASE WHEN rate_limit_hits.reset_at <= now() THEN EXCLUDED.reset_at ELSE rate_limit_hits.reset_at END
-      RETURNING hits, reset_at`;
+    // A prepared statement on the pool under Prisma: limited routes run it on every request.
+    const { rows } = await sqlPool(this.prisma).query<{ hits: number; reset_at: Date }>({
+      name: 'rate-limit.increment',
+      text: `INSERT INTO rate_limit_hits (key, hits, reset_at)
+             VALUES ($1, 1, now() + $2::int * interval '1 millisecond')
+             ON CONFLICT (key) DO UPDATE SET
+               hits     = CASE WHEN rate_limit_hits.reset_at <= now() THEN 1 ELSE rate_limit_hits.hits + 1 END,
+               reset_at = CASE WHEN rate_limit_hits.reset_at <= now() THEN EXCLUDED.reset_at ELSE rate_limit_hits.reset_at END
+             RETURNING hits, reset_at`,
+      values: [this.keyFor(key), this.windowMs],
+    });
     const row = rows[0] as { hits: number; reset_at: Date };
     return { totalHits: Number(row.hits), resetTime: row.reset_at };
   }

@@ -3,7 +3,8 @@
 // price fixed), and starts the run's workflow with update-with-start: the same
 // request learns whether the credits were held (402 otherwise), without polling.
 import { randomUUID } from 'node:crypto';
-import type { Execution, Prisma, PrismaClient, Tool } from '@prisma/client';
+import { sqlTransaction } from '../db';
+import type { PrismaClient, Tool } from '@prisma/client';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { ValidateFunction } from 'ajv';
 import type { Config } from '../config';
@@ -51,10 +52,25 @@ function canonicalJson(value: unknown): string {
   );
 }
 
-/** A burst of starts queues on the user's row lock: wait for a connection and the lock rather than fail. */
-const ADMISSION_TRANSACTION = { maxWait: 10_000, timeout: 15_000 };
-
 const isAdmissionRefusal = (code: string): code is (typeof ADMISSION_REFUSALS)[number] => (ADMISSION_REFUSALS as readonly string[]).includes(code);
+
+/** A run's record as admission writes it. */
+interface NewExecution {
+  id: string;
+  userId: string;
+  toolId: string;
+  providerKeyId: string | null;
+  byom: boolean;
+  model: string;
+  creditsPer1kInputTokens: number;
+  creditsPer1kOutputTokens: number;
+  reservedCredits: number;
+  inputsCiphertext: Uint8Array;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
 
 export interface StartInput {
   inputs: Record<string, unknown>;
@@ -62,7 +78,7 @@ export interface StartInput {
   waitSeconds?: number;
 }
 
-export function createExecutionService({ config, prisma, dataKeys, temporal, tools, providerKeys }: ExecutionServiceDeps) {
+export function createExecutionService({ config, prisma, dataKeys, temporal, tools }: ExecutionServiceDeps) {
   /** A record that is not there: expired or deleted (410) when the caller's own ledger still names it, else unknown (404). */
   async function goneOrNotFound(userId: string, id: string): Promise<DomainError> {
     if (await ledgerNamesExecution(prisma, userId, id)) {
@@ -109,26 +125,54 @@ export function createExecutionService({ config, prisma, dataKeys, temporal, too
 
   /**
    * Writes the run's record if the user has fewer than MAX_CONCURRENT_EXECUTIONS
-   * runs in flight. The check and the write are one step: the user's row is
-   * locked for the transaction, so simultaneous starts queue and each sees the
-   * others' records.
+   * runs in flight. The check and the write are one transaction: the user's row is
+   * locked first, so simultaneous starts queue and each sees the others' records.
+   * Prepared statements, not Prisma: every run starts here (docs/BENCHMARKS.md, "Tool runs").
    */
-  async function admitWithinConcurrencyCap(userId: string, data: Prisma.ExecutionUncheckedCreateInput): Promise<Execution> {
-    return prisma.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId}::uuid FOR UPDATE`;
+  async function admitWithinConcurrencyCap(record: NewExecution): Promise<void> {
+    await sqlTransaction(prisma, async (tx) => {
+      await tx.query({ name: 'executions.lock-user', text: 'SELECT 1 FROM users WHERE id = $1::uuid FOR UPDATE', values: [record.userId] });
       // A record left pending past RESERVATION_TTL never got its workflow (the API died in between): it no longer counts.
+      // A second statement, so that its snapshot sees every record committed before the lock was had.
       const staleBefore = new Date(Date.now() - config.RESERVATION_TTL);
-      const running = await tx.execution.count({
-        where: { userId, OR: [{ status: 'running' }, { status: 'pending', createdAt: { gt: staleBefore } }] },
+      const { rows } = await tx.query<{ running: number }>({
+        name: 'executions.running',
+        text: `SELECT count(*)::int AS running FROM executions
+                WHERE user_id = $1::uuid AND (status = 'running' OR (status = 'pending' AND created_at > $2::timestamptz))`,
+        values: [record.userId, staleBefore],
       });
-      if (running >= config.MAX_CONCURRENT_EXECUTIONS) {
+      if ((rows[0]?.running ?? 0) >= config.MAX_CONCURRENT_EXECUTIONS) {
         throw new DomainError('too_many_running', `at most ${config.MAX_CONCURRENT_EXECUTIONS} runs at once; wait for one to finish`);
       }
       // The key is checked under the user's lock, which deleting a key takes first: the answer holds
       // until the record is written (checked earlier, a key deleted meanwhile broke the insert).
-      if (data.providerKeyId) await providerKeys.requireOwn(userId, data.providerKeyId, tx);
-      return tx.execution.create({ data });
-    }, ADMISSION_TRANSACTION);
+      if (record.providerKeyId) {
+        const key = await tx.query({ name: 'executions.own-key', text: 'SELECT 1 FROM provider_keys WHERE id = $1::uuid AND user_id = $2::uuid', values: [record.providerKeyId, record.userId] });
+        if (key.rowCount === 0) throw notFound('provider key');
+      }
+      await tx.query({
+        name: 'executions.insert',
+        text: `INSERT INTO executions (id, user_id, tool_id, provider_key_id, byom, status, model, credits_per_1k_input_tokens,
+                 credits_per_1k_output_tokens, reserved_credits, inputs_ciphertext, idempotency_key, request_hash, created_at, expires_at)
+               VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, 'pending', $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        values: [
+          record.id,
+          record.userId,
+          record.toolId,
+          record.providerKeyId,
+          record.byom,
+          record.model,
+          record.creditsPer1kInputTokens,
+          record.creditsPer1kOutputTokens,
+          record.reservedCredits,
+          record.inputsCiphertext,
+          record.idempotencyKey,
+          record.requestHash,
+          record.createdAt,
+          record.expiresAt,
+        ],
+      });
+    });
   }
 
   /**
@@ -182,7 +226,7 @@ export function createExecutionService({ config, prisma, dataKeys, temporal, too
           const { tool, price, held } = await admissionPlan(userId, toolId, input);
           const inputsCiphertext = await dataKeys.seal(ENCRYPTED_COLUMNS.executionInputs, id, userId, JSON.stringify(input.inputs));
           const now = new Date();
-          return admitWithinConcurrencyCap(userId, {
+          const record = {
             id,
             userId,
             toolId,
@@ -197,7 +241,9 @@ export function createExecutionService({ config, prisma, dataKeys, temporal, too
             requestHash: idempotencyKey ? requestHash : null,
             createdAt: now,
             expiresAt: new Date(now.getTime() + config.EXECUTION_RETENTION),
-          });
+          };
+          await admitWithinConcurrencyCap(record);
+          return record;
         },
       });
       if ('replay' in claim) {
