@@ -39,6 +39,7 @@ module.exports = tseslint.config(
     files: [
       'src/workflows/**/*.ts',
       'src/*/workflows.ts',
+      'src/*/legacy-workflow.ts',
       'src/*/contract.ts',
       'src/temporal/search-attributes.ts',
       'src/temporal/failure-converter.ts',
