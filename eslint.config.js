@@ -40,6 +40,7 @@ module.exports = tseslint.config(
       'src/workflows/**/*.ts',
       'src/*/workflows.ts',
       'src/*/legacy-workflow.ts',
+      'src/*/workflow-shared.ts',
       'src/*/contract.ts',
       'src/temporal/search-attributes.ts',
       'src/temporal/failure-converter.ts',

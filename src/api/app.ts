@@ -128,7 +128,7 @@ export function createApp(deps: ApiDeps): Express {
   registerProviderKeyRoutes(route, providerKeys);
   registerExecutionRoutes(
     route,
-    createExecutionService({ config, prisma, dataKeys, temporal: deps.temporal, tools, providerKeys }),
+    createExecutionService({ config, prisma, dataKeys, temporal: deps.temporal, tools }),
     dataKeys,
     limits.perUser('executions', config.EXECUTION_RATE_LIMIT_MAX, config.EXECUTION_RATE_LIMIT_WINDOW),
   );

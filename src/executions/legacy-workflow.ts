@@ -1,5 +1,5 @@
 // The tool-run workflow of runs started before runToolWorkflowV2 (src/executions/workflows.ts),
-// kept unchanged so that those runs, asleep on their records' retention timers for up to
+// kept with its commands unchanged so that those runs, asleep on their records' retention timers for up to
 // EXECUTION_RETENTION, still replay and end. No new run starts it: once the last run it started
 // has expired (90 days after the release that introduced V2), this file and its recorded
 // histories can go.
@@ -12,23 +12,17 @@
 // a run that produced no output is never charged. Only ids and numbers pass
 // through here: inputs, outputs and keys stay in Postgres, encrypted.
 import {
-  ActivityFailure,
-  type ActivityOptions,
-  ApplicationFailure,
   CancellationScope,
   condition,
-  isCancellation,
   ParentClosePolicy,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   startChild,
-  TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { LEDGER_FAILURE_TYPES } from '../credits/contract';
 import { purgeNowSignal, retentionQuery, retentionWorkflowId, type RetentionState } from '../retention/contract';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
 import { executionRetentionWorkflow } from '../retention/workflows';
@@ -42,11 +36,7 @@ import {
   type ExecutionPhase,
   type RunToolInput,
 } from './contract';
-
-const bookkeepingOptions: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', maximumInterval: '30s', nonRetryableErrorTypes: [...LEDGER_FAILURE_TYPES, ...MODEL_FAILURE_TYPES] },
-};
+import { bookkeepingOptions, failureOf } from './workflow-shared';
 
 /**
  * The short database steps (start, hold, capture, release, finish) run as local
@@ -78,15 +68,6 @@ const { purgeExecutionData } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '10m' }, // retried until it succeeds: data must go
 });
 const localBookkeeping = proxyLocalActivities<Activities>(bookkeepingOptions);
-
-function failureOf(err: unknown): { code: string; message: string } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return { code: cause.type ?? 'failed', message: cause.message };
-  if (isCancellation(err)) return { code: 'cancelled', message: 'the run was cancelled' };
-  // The activity's own time limit ran out (the model call hung past even the client's timeout).
-  if (cause instanceof TimeoutFailure) return { code: 'model_timeout', message: 'the model did not answer in time' };
-  return { code: 'failed', message: 'the run failed' };
-}
 
 export async function runToolWorkflow(input: RunToolInput): Promise<ExecutionOutcome> {
   let admission: Admission | undefined;

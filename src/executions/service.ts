@@ -16,7 +16,6 @@ import { newestFirst } from '../pagination';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
 import { deleteExecutionRecord, endRecordTimer, ledgerNamesExecution } from '../retention/service';
 import type { ToolService } from '../tools/service';
-import type { ProviderKeyService } from '../provider-keys/service';
 import { inputValidator } from '../tools/input-schema';
 import { modelPrice, promptTokenLimit, worstCaseCost } from '../tools/pricing';
 import { sha256 } from '../accounts/credentials';
@@ -42,7 +41,6 @@ export interface ExecutionServiceDeps {
   dataKeys: DataKeys;
   temporal: Client;
   tools: ToolService;
-  providerKeys: ProviderKeyService;
 }
 
 /** JSON with object keys sorted, so the same request always hashes the same. */

@@ -13,20 +13,14 @@
 // end; the API sets pending at start), and no patch markers. Runs started before this shape run
 // `runToolWorkflow` (legacy-workflow.ts) to their end. docs/BENCHMARKS.md, "Tool runs", measures both.
 import {
-  ActivityFailure,
-  type ActivityOptions,
-  ApplicationFailure,
   CancellationScope,
   condition,
-  isCancellation,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { LEDGER_FAILURE_TYPES } from '../credits/contract';
 import { purgeNowSignal, retentionQuery, type RetentionState } from '../retention/contract';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
 import {
@@ -39,23 +33,9 @@ import {
   type ExecutionPhase,
   type RunToolInput,
 } from './contract';
+import { bookkeepingOptions, failureOf } from './workflow-shared';
 
 export { runToolWorkflow } from './legacy-workflow';
-
-const bookkeepingOptions: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', maximumInterval: '30s', nonRetryableErrorTypes: [...LEDGER_FAILURE_TYPES, ...MODEL_FAILURE_TYPES] },
-};
-
-/** What a failed step says to the run's record and its caller. */
-function failureOf(err: unknown): { code: string; message: string } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return { code: cause.type ?? 'failed', message: cause.message };
-  if (isCancellation(err)) return { code: 'cancelled', message: 'the run was cancelled' };
-  // The activity's own time limit ran out (the model call hung past even the client's timeout).
-  if (cause instanceof TimeoutFailure) return { code: 'model_timeout', message: 'the model did not answer in time' };
-  return { code: 'failed', message: 'the run failed' };
-}
 
 const bookkeeping = proxyLocalActivities<Activities>(bookkeepingOptions);
 const { purgeExecutionData } = proxyActivities<Activities>({

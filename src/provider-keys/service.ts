@@ -44,13 +44,6 @@ export function createProviderKeyService(prisma: PrismaClient, dataKeys: DataKey
       });
     },
 
-    /** The caller's key, or 404 (also for someone else's id). `db`: a transaction to check it in. */
-    async requireOwn(userId: string, id: string, db: Pick<PrismaClient, 'providerKey'> = prisma) {
-      const row = await db.providerKey.findFirst({ where: { id, userId }, select: { id: true } });
-      if (!row) throw notFound('provider key');
-      return row;
-    },
-
     async remove(userId: string, id: string) {
       await prisma.$transaction(async (tx) => {
         // Locks in the order a run's admission takes them (the user's row, then the key's): a run
