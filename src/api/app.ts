@@ -97,11 +97,9 @@ export function createApp(deps: ApiDeps): Express {
   );
 
   const registry = createRegistry();
-  const router = express.Router();
-  const route = routeRegistrar(router, registry);
+  const route = routeRegistrar(registry);
 
   registerServiceRoutes(route, deps);
-  registerDocs(router, registry);
   const limits = rateLimiters(prisma, config.RATE_LIMIT_KEY_SECRET);
   const sessionTtlMs = config.SESSION_TTL;
   const dataKeys = createDataKeys(prisma, deps.keyring, config);
@@ -173,8 +171,10 @@ export function createApp(deps: ApiDeps): Express {
   });
   registerDpoCompletionRoute(route, privacyRequests);
 
-  route.finish();
-  app.use(router);
+  app.use(route.finish());
+  const docs = express.Router();
+  registerDocs(docs, registry);
+  app.use(docs);
   app.use((req, _res, next) => next(new DomainError('route_not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
   return app;
