@@ -149,6 +149,14 @@ const envSchema = z.object({
   AUTH_CACHE_TTL: durationSchema.default('10s'),
   /** Credentials remembered per API process at most; 0 turns the cache off (every request reads Postgres). */
   AUTH_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  /**
+   * Anonymous visitors' pages of the public tool list are remembered this long per API process
+   * (src/tools/list-cache.ts). A change does not wait for it: every change to tools is announced by
+   * Postgres (NOTIFY) and forgotten at once by every API process.
+   */
+  TOOL_LIST_CACHE_TTL: durationSchema.default('60s'),
+  /** Pages of the public tool list remembered per API process at most; 0 turns the memory off. */
+  TOOL_LIST_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(1_000),
   /** How long a mailed re-authentication code (POST /v1/auth/reauth/code) can be used. */
   REAUTH_CODE_TTL: durationSchema.default('10m'),
   /** Re-authentication codes mailed per user per AUTH_RATE_LIMIT_WINDOW. */

@@ -11,6 +11,7 @@ import { createPrisma } from './db';
 import { createTemporalClient } from './client';
 import { createApp } from './api/app';
 import { createCredentialCache } from './api/credential-cache';
+import { createToolListCache } from './tools/list-cache';
 import { createMetricsRegistry } from './metrics';
 
 export function createServer(app: Express, config: Pick<Config, 'TLS_CERT_FILE' | 'TLS_KEY_FILE'>): http.Server | https.Server {
@@ -30,7 +31,11 @@ async function main() {
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const temporal = createTemporalClient(config, keyring);
   const credentials = createCredentialCache({ databaseUrl: config.DATABASE_URL, ttlMs: config.AUTH_CACHE_TTL, maxEntries: config.AUTH_CACHE_SIZE, logger });
-  const app = createApp({ config, logger, prisma, keyring, temporal, metricsRegistry: createMetricsRegistry(), credentials });
+  const toolList =
+    config.TOOL_LIST_CACHE_SIZE === 0
+      ? undefined
+      : createToolListCache({ databaseUrl: config.DATABASE_URL, ttlMs: config.TOOL_LIST_CACHE_TTL, maxEntries: config.TOOL_LIST_CACHE_SIZE, logger });
+  const app = createApp({ config, logger, prisma, keyring, temporal, metricsRegistry: createMetricsRegistry(), credentials, toolList });
   const server = createServer(app, config);
   server.listen(config.PORT, () => {
     const scheme = config.TLS_CERT_FILE ? 'https' : 'http';
@@ -40,7 +45,7 @@ async function main() {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'API shutting down');
     server.close(() => {
-      void Promise.allSettled([credentials.close(), prisma.$disconnect(), temporal.connection.close()]).then(() => process.exit(0));
+      void Promise.allSettled([credentials.close(), toolList?.close(), prisma.$disconnect(), temporal.connection.close()]).then(() => process.exit(0));
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 5000).unref();

@@ -122,7 +122,7 @@ export function createApp(deps: ApiDeps): Express {
   });
   const tools = createToolService(prisma, dataKeys, config);
   const providerKeys = createProviderKeyService(prisma, dataKeys);
-  registerToolRoutes(route, tools);
+  registerToolRoutes(route, tools, deps.toolList);
   registerProviderKeyRoutes(route, providerKeys);
   registerExecutionRoutes(
     route,

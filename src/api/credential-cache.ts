@@ -15,11 +15,10 @@
 // committed. A read that started before an announcement never stores its (possibly older)
 // answer: every forget moves a generation counter, and a read stores only if it did not move.
 // Unknown hashes are never remembered, so guessing tokens cannot fill the memory.
-import pg from 'pg';
+import { listenForAnnouncements } from '../db-announcements';
 import type { Logger } from '../logger';
 
 export const CREDENTIALS_CHANNEL = 'sotally_credentials';
-const RECONNECT_MS = 1_000;
 
 export interface CredentialCache {
   /** The remembered answer for `key`, or `load()`'s (remembered when that is safe). */
@@ -44,10 +43,14 @@ export function createCredentialCache(options: { databaseUrl: string; ttlMs: num
   const keysOfUser = new Map<string, Set<string>>();
   const writing = new Map<string, number>();
   let generation = 0;
-  let listening = false;
-  let closed = false;
-  let client: pg.Client | undefined;
-  let retry: NodeJS.Timeout | undefined;
+  const announcements =
+    maxEntries === 0
+      ? undefined
+      : listenForAnnouncements(
+          { databaseUrl: options.databaseUrl, channel: CREDENTIALS_CHANNEL, logger, what: 'credential cache' },
+          { onMessage: (userId) => userId && forgetUser(userId), onListening: () => forgetAll(), onLost: () => forgetAll() },
+        );
+  const listening = () => announcements?.listening ?? false;
 
   const remove = (key: string) => {
     const entry = entries.get(key);
@@ -57,72 +60,26 @@ export function createCredentialCache(options: { databaseUrl: string; ttlMs: num
     keys?.delete(key);
     if (keys?.size === 0) keysOfUser.delete(entry.userId);
   };
-  const forgetUser = (userId: string) => {
+  function forgetUser(userId: string) {
     generation += 1;
     for (const key of keysOfUser.get(userId) ?? []) entries.delete(key);
     keysOfUser.delete(userId);
-  };
-  const forgetAll = () => {
+  }
+  function forgetAll() {
     generation += 1;
     entries.clear();
     keysOfUser.clear();
-  };
-
-  /** Stops listening: forgets everything and closes the listening connection (its late errors ignored). */
-  const detach = async () => {
-    listening = false;
-    forgetAll();
-    const old = client;
-    client = undefined;
-    old?.removeAllListeners();
-    old?.on('error', () => undefined);
-    await old?.end().catch(() => undefined);
-  };
-
-  const lost = (err?: Error) => {
-    if (listening) logger.warn({ err: err && { message: err.message } }, 'credential cache: announcements lost; reading every request from Postgres until they are back');
-    void detach();
-    if (!closed && !retry) {
-      retry = setTimeout(() => {
-        retry = undefined;
-        void listen();
-      }, RECONNECT_MS);
-      retry.unref();
-    }
-  };
-
-  async function listen() {
-    if (closed || maxEntries === 0) return;
-    const next = new pg.Client({ connectionString: options.databaseUrl });
-    client = next;
-    next.on('notification', (message) => {
-      if (message.payload) forgetUser(message.payload);
-    });
-    next.on('error', (err) => lost(err));
-    next.on('end', () => {
-      if (client === next) lost();
-    });
-    try {
-      await next.connect();
-      await next.query(`LISTEN ${CREDENTIALS_CHANNEL}`);
-      if (client !== next || closed) return;
-      forgetAll(); // anything read before this moment may predate a change we did not hear of
-      listening = true;
-    } catch (err) {
-      if (client === next) lost(err as Error);
-    }
   }
-  void listen();
 
   return {
     async read(key, load) {
       const now = Date.now();
-      const hit = listening ? entries.get(key) : undefined;
+      const hit = listening() ? entries.get(key) : undefined;
       if (hit && hit.expiresAt > now) return hit.value as never;
       if (hit) remove(key);
       const started = generation;
       const value = await load();
-      if (value && listening && maxEntries > 0 && generation === started && !writing.has(value.user_id)) {
+      if (value && listening() && maxEntries > 0 && generation === started && !writing.has(value.user_id)) {
         if (entries.size >= maxEntries) remove(entries.keys().next().value as string);
         entries.set(key, { value, userId: value.user_id, expiresAt: now + ttlMs });
         let keys = keysOfUser.get(value.user_id);
@@ -144,15 +101,14 @@ export function createCredentialCache(options: { databaseUrl: string; ttlMs: num
       };
     },
     get listening() {
-      return listening;
+      return listening();
     },
     get size() {
       return entries.size;
     },
     async close() {
-      closed = true;
-      if (retry) clearTimeout(retry);
-      await detach();
+      await announcements?.close();
+      forgetAll();
     },
   };
 }

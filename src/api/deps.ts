@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import type { Keyring } from '../crypto/keyring';
 import type { Logger } from '../logger';
 import type { CredentialCache } from './credential-cache';
+import type { ToolListCache } from '../tools/list-cache';
 
 /** Everything the API needs from the outside world, built once in server.ts (or by a test). */
 export interface ApiDeps {
@@ -16,4 +17,6 @@ export interface ApiDeps {
   metricsRegistry: Registry;
   /** Authentication's short memory (AUTH_CACHE_TTL); without it every request reads its credential from Postgres. */
   credentials?: CredentialCache;
+  /** The public tool list's memory for anonymous visitors (TOOL_LIST_CACHE_TTL); without it every list reads Postgres. */
+  toolList?: ToolListCache;
 }

@@ -2,10 +2,15 @@ import type { RouteRegistrar } from '../api/router';
 import { idParams } from '../api/params';
 import { pageOf, readPage } from '../pagination';
 import type { ToolService } from './service';
+import type { ToolListCache } from './list-cache';
 import { toolView } from './views';
 import { CreateToolBody, ListToolsQuery, ToolEnvelope, Tool, UpdateToolBody } from './schemas';
 
-export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
+/**
+ * `listCache`: the public list's memory (src/tools/list-cache.ts), for anonymous visitors only; every
+ * write here forgets it before answering, so the writer's next list shows the change.
+ */
+export function registerToolRoutes(route: RouteRegistrar, tools: ToolService, listCache?: ToolListCache) {
   route({
     method: 'post',
     path: '/v1/tools',
@@ -28,6 +33,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     errors: ['invalid_input_schema', 'invalid_prompt_template', 'model_not_priced', 'price_below_model_cost'],
     handler: async ({ principal, body }) => {
       const tool = await tools.create(principal.userId, body);
+      listCache?.forget();
       return { status: 201, body: { tool: await toolView(tools, tool, principal.userId) } };
     },
   });
@@ -42,11 +48,13 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     query: ListToolsQuery,
     responses: { 200: pageOf(Tool) },
     handler: async ({ principal, query }) => {
-      const body = await readPage(
-        query,
-        (_after, limit, cursor) => tools.list({ creatorId: query.creatorId }, cursor, limit),
-        (t) => toolView(tools, t, principal?.userId),
-      );
+      const read = () =>
+        readPage(
+          query,
+          (_after, limit, cursor) => tools.list({ creatorId: query.creatorId }, cursor, limit),
+          (t) => toolView(tools, t, principal?.userId),
+        );
+      const body = listCache && !principal ? await listCache.read(`${query.creatorId ?? ''}|${query.cursor ?? ''}|${query.limit}`, read) : await read();
       return { status: 200, body };
     },
   });
@@ -80,6 +88,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     errors: ['not_found', 'invalid_input_schema', 'invalid_prompt_template', 'model_not_priced', 'price_below_model_cost'],
     handler: async ({ principal, params, body }) => {
       const tool = await tools.update(params.id, principal.userId, body);
+      listCache?.forget();
       return { status: 200, body: { tool: await toolView(tools, tool, principal.userId) } };
     },
   });
@@ -96,6 +105,7 @@ export function registerToolRoutes(route: RouteRegistrar, tools: ToolService) {
     errors: ['not_found'],
     handler: async ({ principal, params }) => {
       await tools.remove(params.id, principal.userId);
+      listCache?.forget();
       return { status: 204 };
     },
   });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app';
 import { createCredentialCache } from '../../src/api/credential-cache';
+import { createToolListCache } from '../../src/tools/list-cache';
 import { createTemporalClient } from '../../src/client';
 import { Keyring } from '../../src/crypto/keyring';
 import { createPrisma } from '../../src/db';
@@ -30,6 +31,10 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     temporal: createTemporalClient(config, keyring),
     metricsRegistry: createMetricsRegistry(false),
     credentials: config.AUTH_CACHE_SIZE === 0 ? undefined : createCredentialCache({ databaseUrl: config.DATABASE_URL, ttlMs: config.AUTH_CACHE_TTL, maxEntries: config.AUTH_CACHE_SIZE, logger }),
+    toolList:
+      config.TOOL_LIST_CACHE_SIZE === 0
+        ? undefined
+        : createToolListCache({ databaseUrl: config.DATABASE_URL, ttlMs: config.TOOL_LIST_CACHE_TTL, maxEntries: config.TOOL_LIST_CACHE_SIZE, logger }),
   };
   const server: Server = createApp(deps).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -42,6 +47,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await deps.credentials?.close();
+      await deps.toolList?.close();
       await deps.prisma.$disconnect();
       await deps.temporal.connection.close();
     },

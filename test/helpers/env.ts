@@ -40,6 +40,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // production accepts: milliseconds). test/api/credential-cache.test.ts turns it on and
     // tests those announcements themselves.
     AUTH_CACHE_SIZE: '0',
+    // The same for the public tool list's memory (tests that write tools straight into Postgres);
+    // test/api/tool-list-cache.test.ts turns it on.
+    TOOL_LIST_CACHE_SIZE: '0',
     LOG_LEVEL: 'info',
     ...overrides,
   });
