@@ -169,6 +169,18 @@ it('a method a path does not serve answers 405 with Allow, not 404', async () =>
   expect([unknown.status, unknown.body.error.code]).toEqual([404, 'route_not_found']);
 });
 
+it('paths match as Express matches them: any letter case, with or without a trailing slash, never a longer segment', async () => {
+  const { client } = await signedUpClient(api.baseUrl);
+  const tool = await createTool(client);
+  for (const path of ['/v1/tools', '/V1/Tools', '/v1/tools/', `/v1/TOOLS/${tool.id}`, `/v1/tools/${tool.id}/`, '/HEALTHZ']) {
+    expect([path, (await client.get(path)).status]).toEqual([path, 200]);
+  }
+  for (const path of ['/v1/toolsx', '/v1tools', '//v1/tools', '/v1/tools/x/y/z']) {
+    const res = await client.get(path);
+    expect([path, res.status, res.body.error.code]).toEqual([path, 404, 'route_not_found']);
+  }
+});
+
 it('every list documents 400 invalid_cursor, which a cursor the API did not return gets; every operation documents 503 database_unavailable', async () => {
   const lists = operations().filter(({ op }) => (op.parameters ?? []).some((p: any) => p.in === 'query' && p.name === 'cursor'));
   expect(lists.length).toBeGreaterThan(5);
