@@ -57,7 +57,8 @@ export function listenForAnnouncements(options: { databaseUrl: string; channel: 
 
   async function listen() {
     if (closed) return;
-    const next = new pg.Client({ connectionString: options.databaseUrl });
+    // Keep-alive probes find a connection that died silently (no FIN): it ends, and listening restarts.
+    const next = new pg.Client({ connectionString: options.databaseUrl, keepAlive: true });
     client = next;
     next.on('notification', (message) => handlers.onMessage(message.payload ?? ''));
     next.on('error', (err) => lost(err));

@@ -8,7 +8,8 @@ import { DomainError } from '../errors';
  * A path's first two segments, lower-cased: `/v1/tools/:id` → `/v1/tools`, `/healthz` → `/healthz`.
  * Express matches paths case-insensitively and with or without a trailing slash, and so does this.
  */
-export function groupOf(path: string): string {
+export function groupOf(requestPath: string): string {
+  const path = requestPath.length > 1 && requestPath.endsWith('/') ? requestPath.slice(0, -1) : requestPath;
   const second = path.indexOf('/', 1);
   const third = second === -1 ? -1 : path.indexOf('/', second + 1);
   return (third === -1 ? path : path.slice(0, third)).toLowerCase();

@@ -27,35 +27,57 @@ export interface ToolListCache {
   close(): Promise<void>;
 }
 
+/** The bytes all remembered pages may take per process, whatever their number (a page's size: its JSON's length). */
+const MAX_BYTES = 32 * 1024 * 1024;
+
+/** A remembered page is handed to every visitor: frozen, so no caller can change what the next one sees. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 export function createToolListCache(options: { databaseUrl: string; ttlMs: number; maxEntries: number; logger: Logger }): ToolListCache {
-  const pages = new LRUCache<string, object>({ max: Math.max(options.maxEntries, 1), ttl: options.ttlMs });
+  const pages = new LRUCache<string, object>({
+    max: Math.max(options.maxEntries, 1),
+    ttl: options.ttlMs,
+    maxSize: MAX_BYTES,
+    sizeCalculation: (page) => Math.max(JSON.stringify(page).length, 1),
+  });
   let generation = 0;
   const forget = () => {
     generation += 1;
     pages.clear();
   };
-  const announcements = listenForAnnouncements(
-    { databaseUrl: options.databaseUrl, channel: TOOLS_CHANNEL, logger: options.logger, what: 'tool list cache' },
-    { onMessage: forget, onListening: forget, onLost: forget },
-  );
+  // 0 pages: remember nothing, and listen for nothing.
+  const announcements =
+    options.maxEntries === 0
+      ? undefined
+      : listenForAnnouncements(
+          { databaseUrl: options.databaseUrl, channel: TOOLS_CHANNEL, logger: options.logger, what: 'tool list cache' },
+          { onMessage: forget, onListening: forget, onLost: forget },
+        );
+  const listening = () => announcements?.listening ?? false;
   return {
     async read<T extends object>(key: string, load: () => Promise<T>): Promise<T> {
-      const hit = announcements.listening ? (pages.get(key) as T | undefined) : undefined;
+      const hit = listening() ? (pages.get(key) as T | undefined) : undefined;
       if (hit) return hit;
       const started = generation;
       const page = await load();
-      if (announcements.listening && generation === started) pages.set(key, page);
+      if (listening() && generation === started) pages.set(key, deepFreeze(page));
       return page;
     },
     forget,
     get listening() {
-      return announcements.listening;
+      return listening();
     },
     get size() {
       return pages.size;
     },
     async close() {
-      await announcements.close();
+      await announcements?.close();
       forget();
     },
   };

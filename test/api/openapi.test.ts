@@ -172,13 +172,15 @@ it('a method a path does not serve answers 405 with Allow, not 404', async () =>
 it('paths match as Express matches them: any letter case, with or without a trailing slash, never a longer segment', async () => {
   const { client } = await signedUpClient(api.baseUrl);
   const tool = await createTool(client);
-  for (const path of ['/v1/tools', '/V1/Tools', '/v1/tools/', `/v1/TOOLS/${tool.id}`, `/v1/tools/${tool.id}/`, '/HEALTHZ']) {
+  for (const path of ['/v1/tools', '/V1/Tools', '/v1/tools/', `/v1/TOOLS/${tool.id}`, `/v1/tools/${tool.id}/`, '/HEALTHZ', '/healthz/', '/HEALTHZ/']) {
     expect([path, (await client.get(path)).status]).toEqual([path, 200]);
   }
-  for (const path of ['/v1/toolsx', '/v1tools', '//v1/tools', '/v1/tools/x/y/z']) {
+  for (const path of ['/v1/toolsx', '/v1tools', '//v1/tools', '/v1/tools/x/y/z', '/healthz//']) {
     const res = await client.get(path);
     expect([path, res.status, res.body.error.code]).toEqual([path, 404, 'route_not_found']);
   }
+  const wrongMethod = await client.post('/healthz/');
+  expect([wrongMethod.status, wrongMethod.body.error.code]).toEqual([405, 'method_not_allowed']);
 });
 
 it('every list documents 400 invalid_cursor, which a cursor the API did not return gets; every operation documents 503 database_unavailable', async () => {
