@@ -25,7 +25,7 @@ import { privacyExportWorkflow } from '../src/data-export/workflows';
 import { incidentWorkflow } from '../src/incidents/workflows';
 import { rollUpUsageWorkflow } from '../src/analytics/workflows';
 import { closeIncidentSignal, confirmAuthorityReportSignal } from '../src/incidents/contract';
-import { admissionUpdate, outcomeUpdate } from '../src/executions/contract';
+import { admissionAndOutcomeUpdate, admissionUpdate, outcomeUpdate } from '../src/executions/contract';
 import { ROOT, temporalBinary } from './lib/temporal-binaries';
 import { freePort, startTemporalDevServer } from './lib/dev-services';
 
@@ -189,7 +189,7 @@ async function main() {
   const client = new Client({ connection });
   try {
     const taskQueue = `record-${randomUUID()}`;
-    const toolRun = (name: string, rejects: boolean, refused = false, workflow: typeof runToolWorkflowV2 = runToolWorkflowV2) => ({
+    const toolRun = (name: string, rejects: boolean, refused = false, workflow: typeof runToolWorkflowV2 = runToolWorkflowV2, oneUpdate = false) => ({
       name,
       before: () => {
         modelRejects = rejects;
@@ -210,9 +210,14 @@ async function main() {
             },
           ],
         });
-        const admission = await client.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation });
-        // As the API does for a caller that waits (waitSeconds): the outcome update, then the record's life.
-        if (admission.admitted) await client.workflow.getHandle(workflowId).executeUpdate(outcomeUpdate);
+        if (oneUpdate) {
+          // As the API does now for a caller that waits (waitSeconds): admission and outcome in one update.
+          await client.workflow.executeUpdateWithStart(admissionAndOutcomeUpdate, { startWorkflowOperation });
+        } else {
+          const admission = await client.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation });
+          // As the API did for a caller that waits: the outcome update, then the record's life.
+          if (admission.admitted) await client.workflow.getHandle(workflowId).executeUpdate(outcomeUpdate);
+        }
         await client.workflow.getHandle(workflowId).result();
       },
     });
@@ -262,6 +267,8 @@ async function main() {
       toolRun('runToolWorkflowV2-succeeded', false),
       toolRun('runToolWorkflowV2-model-rejected', true),
       toolRun('runToolWorkflowV2-refused', false, true),
+      toolRun('runToolWorkflowV2-waited-succeeded', false, false, runToolWorkflowV2, true),
+      toolRun('runToolWorkflowV2-waited-refused', false, true, runToolWorkflowV2, true),
       // The runs started before V2, still replaying until their records expire.
       toolRun('runToolWorkflow-succeeded', false, false, runToolWorkflow),
       toolRun('runToolWorkflow-model-rejected', true, false, runToolWorkflow),

@@ -50,6 +50,13 @@ export const admissionUpdate = defineUpdate<Admission>('admission');
  */
 export const outcomeUpdate = defineUpdate<ExecutionOutcome>('outcome');
 
+/**
+ * Update-with-start for a caller that waits (`waitSeconds`): the admission and, once admitted, the
+ * outcome in one answer, so a waiting run costs one update (and one workflow task fewer) instead of
+ * the admission update followed by the outcome update. Answered by runToolWorkflowV2.
+ */
+export const admissionAndOutcomeUpdate = defineUpdate<{ admission: Admission; outcome?: ExecutionOutcome }>('admission-and-outcome');
+
 export type ExecutionPhase = 'pending' | 'reserving' | 'calling_model' | 'settling' | 'succeeded' | 'failed';
 /** Where a run is now (also mirrored in the ToolRunStatus search attribute). */
 export const executionPhaseQuery = defineQuery<ExecutionPhase>('phase');

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { sqlTransaction } from '../db';
 import type { PrismaClient, Tool } from '@prisma/client';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ValidateFunction } from 'ajv';
 import type { Config } from '../config';
 import type { DataKeys } from '../crypto/data-keys';
@@ -19,7 +19,7 @@ import type { ToolService } from '../tools/service';
 import { inputValidator } from '../tools/input-schema';
 import { modelPrice, promptTokenLimit, worstCaseCost } from '../tools/pricing';
 import { sha256 } from '../accounts/credentials';
-import { ADMISSION_REFUSALS, admissionUpdate, executionWorkflowId, outcomeUpdate } from './contract';
+import { ADMISSION_REFUSALS, admissionAndOutcomeUpdate, admissionUpdate, executionWorkflowId, outcomeUpdate, type Admission } from './contract';
 import { runToolWorkflowV2 } from './workflows';
 import { measurePrompt } from './prompt';
 
@@ -188,6 +188,35 @@ export function createExecutionService({ config, prisma, dataKeys, temporal, too
     await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
   }
 
+  /**
+   * Starts the run and waits up to `waitMs` for it to settle, with one update that answers the
+   * admission and the outcome together. When the wait ends first, the admission (decided long
+   * before: it is one local activity) is asked for on its own; the run goes on either way.
+   */
+  async function admitAndWait(startOperation: WithStartWorkflowOperation<typeof runToolWorkflowV2>, waitMs: number): Promise<Admission> {
+    const both = temporal.workflow.executeUpdateWithStart(admissionAndOutcomeUpdate, { startWorkflowOperation: startOperation });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), waitMs);
+    });
+    try {
+      const answered = await Promise.race([both, deadline]);
+      if (answered) return answered.admission;
+    } finally {
+      clearTimeout(timer);
+    }
+    both.catch(() => undefined); // still pending: its late answer (or failure) is not needed
+    // Not through the start operation's handle: that resolves only when the whole update-with-start
+    // does. A workflow not started yet (the server that slow) is waited for to the end instead.
+    return temporal.workflow
+      .getHandle(startOperation.options.workflowId)
+      .executeUpdate(admissionUpdate)
+      .catch(async (err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return (await both).admission;
+        throw err;
+      });
+  }
+
   /** Everything checked before a run's record is written; returns what the record needs. */
   async function admissionPlan(userId: string, toolId: string, input: StartInput) {
     const tool = await tools.get(toolId);
@@ -271,13 +300,12 @@ export function createExecutionService({ config, prisma, dataKeys, temporal, too
         ],
       });
       // A refused run (no credits) has already deleted its record, inputs and all, when this answers.
-      const admission = await temporal.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation: startOperation });
+      const admission = waitMs > 0 ? await admitAndWait(startOperation, waitMs) : await temporal.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation: startOperation });
       if (!admission.admitted) {
         // Only the refusals admission is meant to answer reach the client; any other code is our bug (a 500, logged).
         if (!isAdmissionRefusal(admission.code)) throw new Error(`run ${id} refused at admission with unexpected code ${admission.code}`);
         throw new DomainError(admission.code as ErrorCode, admission.message);
       }
-      await waitForResult(id, waitMs);
       return prisma.execution.findUniqueOrThrow({ where: { id } });
     },
 

@@ -24,6 +24,7 @@ import type { Activities } from '../activities';
 import { purgeNowSignal, retentionQuery, type RetentionState } from '../retention/contract';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
 import {
+  admissionAndOutcomeUpdate,
   admissionUpdate,
   executionPhaseQuery,
   MODEL_FAILURE_TYPES,
@@ -58,6 +59,12 @@ export async function runToolWorkflowV2(input: RunToolInput): Promise<ExecutionO
   setHandler(outcomeUpdate, async () => {
     await CancellationScope.nonCancellable(() => condition(() => outcome !== undefined));
     return outcome as ExecutionOutcome;
+  });
+  // The admission, and the outcome once admitted: answered after a cancellation too, as the outcome is.
+  // (A handler is no command: histories recorded before it replay unchanged.)
+  setHandler(admissionAndOutcomeUpdate, async () => {
+    await CancellationScope.nonCancellable(() => condition(() => admission !== undefined && (!admission.admitted || outcome !== undefined)));
+    return { admission: admission as Admission, ...(outcome ? { outcome } : {}) };
   });
   setHandler(executionPhaseQuery, () => phase);
   setHandler(purgeNowSignal, () => {

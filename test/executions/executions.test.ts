@@ -187,12 +187,32 @@ describe('admission', () => {
     await expectLedgerConsistent(prisma, user.id);
   }, 40_000);
 
-  it('an account without credits gets 402 insufficient_credits synchronously', async () => {
+  it('an account without credits gets 402 insufficient_credits synchronously, whether it waits or not, and no record is left', async () => {
     const tool = await toolFromNewCreator();
-    const { client } = await fundedUser(0);
-    const res = await run(client, tool.id, { inputs: { who: 'Broke' } });
-    expect(res.status).toBe(402);
-    expect(res.body.error).toMatchObject({ code: 'insufficient_credits', message: expect.stringContaining('10 credits') });
+    const { client, user } = await fundedUser(0);
+    for (const waitSeconds of [undefined, 20]) {
+      const res = await run(client, tool.id, { inputs: { who: 'Broke' }, ...(waitSeconds ? { waitSeconds } : {}) });
+      expect(res.status).toBe(402);
+      expect(res.body.error).toMatchObject({ code: 'insufficient_credits', message: expect.stringContaining('10 credits') });
+    }
+    expect(await prisma.execution.count({ where: { userId: user.id } })).toBe(0);
+  });
+
+  it('a caller whose wait ends before the run settles is answered 202 with the running run, which then settles and is charged once', async () => {
+    const tool = await toolFromNewCreator();
+    const { client, user } = await fundedUser(20);
+    model.latencyMs = 1400; // longer than the wait, shorter than the model timeout (1500 ms)
+    let res;
+    try {
+      res = await run(client, tool.id, { inputs: { who: 'Patient' }, waitSeconds: 1 });
+    } finally {
+      model.latencyMs = 0;
+    }
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ id: expect.any(String), status: 'running' });
+    await waitFor(async () => (await client.get(`/v1/executions/${res.body.id}`)).body.status === 'succeeded', { what: 'the run to finish' });
+    expect((await entriesOf(res.body.id)).filter(([type]) => type === 'capture')).toHaveLength(1);
+    await expectLedgerConsistent(prisma, user.id);
   });
 
   it('a free tool is BYOM-only: it runs on the user\'s own key, holding nothing, and never on the platform key', async () => {
