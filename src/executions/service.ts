@@ -50,6 +50,16 @@ function canonicalJson(value: unknown): string {
   );
 }
 
+/** `promise`'s value, or undefined once `ms` have passed first (its rejection, if it comes first, is thrown). */
+async function untilDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const isAdmissionRefusal = (code: string): code is (typeof ADMISSION_REFUSALS)[number] => (ADMISSION_REFUSALS as readonly string[]).includes(code);
 
 /** A run's record as admission writes it. */
@@ -185,7 +195,7 @@ export function createExecutionService({ config, prisma, dataKeys, temporal, too
       .executeUpdate(outcomeUpdate)
       .catch(() => handle.result())
       .catch(() => undefined);
-    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+    await untilDeadline(settled, waitMs);
   }
 
   /**
@@ -195,16 +205,8 @@ export function createExecutionService({ config, prisma, dataKeys, temporal, too
    */
   async function admitAndWait(startOperation: WithStartWorkflowOperation<typeof runToolWorkflowV2>, waitMs: number): Promise<Admission> {
     const both = temporal.workflow.executeUpdateWithStart(admissionAndOutcomeUpdate, { startWorkflowOperation: startOperation });
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), waitMs);
-    });
-    try {
-      const answered = await Promise.race([both, deadline]);
-      if (answered) return answered.admission;
-    } finally {
-      clearTimeout(timer);
-    }
+    const answered = await untilDeadline(both, waitMs);
+    if (answered) return answered.admission;
     both.catch(() => undefined); // still pending: its late answer (or failure) is not needed
     // Not through the start operation's handle: that resolves only when the whole update-with-start
     // does. A workflow not started yet (the server that slow) is waited for to the end instead.

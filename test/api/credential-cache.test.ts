@@ -9,19 +9,12 @@ import { createCredentialCache } from '../../src/api/credential-cache';
 import { HttpClient, signedUpClient } from '../helpers/api';
 import { testPrisma } from '../helpers/env';
 import { useTestApi } from '../helpers/lifecycle';
+import { eventually } from '../helpers/wait';
 
 const prisma = testPrisma();
 const CACHED = { AUTH_CACHE_SIZE: '1000', AUTH_CACHE_TTL: '1h' };
 const a = useTestApi(CACHED);
 const b = useTestApi(CACHED);
-
-async function eventually(check: () => Promise<boolean>, what: string, withinMs = 2_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 beforeAll(async () => {
   for (const api of [a, b]) await eventually(async () => api.deps.credentials!.listening, 'the cache listens', 10_000);

@@ -10,20 +10,13 @@ import { randomUUID } from 'node:crypto';
 import { HttpClient, signedUpClient } from '../helpers/api';
 import { testPrisma } from '../helpers/env';
 import { useTestApi } from '../helpers/lifecycle';
+import { eventually } from '../helpers/wait';
 import { createToolListCache } from '../../src/tools/list-cache';
 
 const prisma = testPrisma();
 const CACHED = { TOOL_LIST_CACHE_SIZE: '100', TOOL_LIST_CACHE_TTL: '1h' };
 const a = useTestApi(CACHED);
 const b = useTestApi(CACHED);
-
-async function eventually(check: () => Promise<boolean>, what: string, withinMs = 2_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 beforeAll(async () => {
   for (const api of [a, b]) await eventually(async () => api.deps.toolList!.listening, 'the cache listens', 10_000);

@@ -11,3 +11,6 @@ export async function waitFor<T>(probe: () => Promise<T>, { timeoutMs = 15_000, 
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value: ${JSON.stringify(last)})`);
 }
+
+/** `waitFor` for a yes/no check, polled every 20 ms: for announcements that arrive within milliseconds (the caches' tests). */
+export const eventually = (check: () => Promise<boolean>, what: string, withinMs = 2_000) => waitFor(check, { what, timeoutMs: withinMs, intervalMs: 20 });
