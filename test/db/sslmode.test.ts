@@ -28,14 +28,14 @@ beforeAll(async () => {
   parent = mkdtempSync(path.join(os.tmpdir(), 'sotally-sslmode-'));
   chmodSync(parent, 0o755);
   const [tlsPort, plainPort] = await Promise.all([freePort(), freePort()]);
-  [withTls, withoutTls] = await Promise.all([
-    startPostgresProcess({
-      dataDir: path.join(parent, 'tls'),
-      port: tlsPort,
-      postgresFlags: ['-c', 'ssl=on', '-c', `ssl_cert_file=${certs.serverCertFile}`, '-c', `ssl_key_file=${certs.serverKeyFile}`],
-    }),
-    startPostgresProcess({ dataDir: path.join(parent, 'plain'), port: plainPort }),
-  ]);
+  // One after the other: two initdb runs at once (as root, each also making sure of the `postgres`
+  // system user) made one of them fail now and then on a busy CI machine.
+  withTls = await startPostgresProcess({
+    dataDir: path.join(parent, 'tls'),
+    port: tlsPort,
+    postgresFlags: ['-c', 'ssl=on', '-c', `ssl_cert_file=${certs.serverCertFile}`, '-c', `ssl_key_file=${certs.serverKeyFile}`],
+  });
+  withoutTls = await startPostgresProcess({ dataDir: path.join(parent, 'plain'), port: plainPort });
 }, 60_000);
 
 afterAll(async () => {

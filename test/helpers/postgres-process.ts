@@ -14,7 +14,21 @@ export interface PostgresProcess {
 
 type Options = Parameters<typeof startEmbeddedPostgres>[0];
 
-export function startPostgresProcess(options: Options): Promise<PostgresProcess> {
+/**
+ * Starts the child, trying up to three times: on a busy CI machine another process can take the
+ * chosen port between its check and Postgres's bind, or initdb can fail on a transient resource.
+ */
+export async function startPostgresProcess(options: Options, attempts = 3): Promise<PostgresProcess> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+    }
+  }
+}
+
+function startOnce(options: Options): Promise<PostgresProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', __filename, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'], cwd: path.join(__dirname, '..', '..') });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
