@@ -109,34 +109,46 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
    * One statement, so one round trip and atomic without an explicit transaction:
    * take the credits (only if enough are available and the account is not under
    * review: the row lock makes concurrent holds queue up and re-check), record
-   * the hold, append the ledger entry. A concurrent duplicate for the same
-   * execution fails on the hold's primary key and the whole statement rolls back.
+   * the hold, append the ledger entry. The statement is tried first and the hold
+   * looked up only when it took nothing: a retry (or a concurrent duplicate) for
+   * the same execution fails on the hold's primary key and the whole statement
+   * rolls back, or finds too little available; either way the hold in place is
+   * the answer. A first hold, the common case, costs one round trip.
    */
-  async function reserveOnce(input: { accountId: string; executionId: string; amount: number; toolId?: string }): Promise<Reservation> {
-    const earlier = await existingHold(input);
-    if (earlier) return earlier;
+  async function takeHold(input: { accountId: string; executionId: string; amount: number; toolId?: string }): Promise<Reservation> {
     const expiresAt = new Date(Date.now() + options.reservationTtlMs);
     const toolId = input.toolId ?? null;
-    const { rows } = await sqlPool(prisma).query<{ execution_id: string }>({
-      name: 'ledger.reserve',
-      text: `
-        WITH taken AS (
-          UPDATE credit_accounts
-             SET available = available - $3::int, reserved = reserved + $3::int, updated_at = now()
-           WHERE user_id = $1::uuid AND available >= $3::int AND fraud_flagged_at IS NULL
-          RETURNING user_id
-        ), hold AS (
-          INSERT INTO credit_reservations (execution_id, account_id, tool_id, amount, state, expires_at)
-          SELECT $2::uuid, user_id, $4::uuid, $3::int, 'held', $5::timestamptz FROM taken
-          RETURNING execution_id, account_id, tool_id
-        )
-        INSERT INTO ledger_entries (id, account_id, type, available_delta, reserved_delta, tool_id, execution_id, idempotency_key)
-        SELECT gen_random_uuid(), account_id, 'reservation', -$3::int, $3::int, tool_id, execution_id, 'reservation:' || $2::uuid::text
-          FROM hold
-        RETURNING execution_id`,
-      values: [input.accountId, input.executionId, input.amount, toolId, expiresAt],
-    });
-    if (rows.length === 0) {
+    let taken: boolean;
+    try {
+      const { rows } = await sqlPool(prisma).query<{ execution_id: string }>({
+        name: 'ledger.reserve',
+        text: `
+          WITH taken AS (
+            UPDATE credit_accounts
+               SET available = available - $3::int, reserved = reserved + $3::int, updated_at = now()
+             WHERE user_id = $1::uuid AND available >= $3::int AND fraud_flagged_at IS NULL
+            RETURNING user_id
+          ), hold AS (
+            INSERT INTO credit_reservations (execution_id, account_id, tool_id, amount, state, expires_at)
+            SELECT $2::uuid, user_id, $4::uuid, $3::int, 'held', $5::timestamptz FROM taken
+            RETURNING execution_id, account_id, tool_id
+          )
+          INSERT INTO ledger_entries (id, account_id, type, available_delta, reserved_delta, tool_id, execution_id, idempotency_key)
+          SELECT gen_random_uuid(), account_id, 'reservation', -$3::int, $3::int, tool_id, execution_id, 'reservation:' || $2::uuid::text
+            FROM hold
+          RETURNING execution_id`,
+        values: [input.accountId, input.executionId, input.amount, toolId, expiresAt],
+      });
+      taken = rows.length > 0;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const earlier = await existingHold(input);
+      if (earlier) return earlier;
+      throw err;
+    }
+    if (!taken) {
+      const earlier = await existingHold(input);
+      if (earlier) return earlier;
       const account = await prisma.creditAccount.findUnique({ where: { userId: input.accountId } });
       if (account?.fraudFlaggedAt) {
         throw new DomainError('account_under_review', 'this account is under review after a refund or dispute; paid runs are paused');
@@ -291,13 +303,7 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
     /** Holds `amount` credits for one execution. Idempotent per execution id. */
     async reserve(input: { accountId: string; executionId: string; amount: number; toolId?: string }): Promise<Reservation> {
       if (!Number.isInteger(input.amount) || input.amount <= 0) throw new DomainError('invalid_amount', 'a reservation holds a positive whole number of credits');
-      try {
-        return await reserveOnce(input);
-      } catch (err) {
-        // A concurrent duplicate won the race for this execution id: answer with its hold.
-        if (isUniqueViolation(err)) return reserveOnce(input);
-        throw err;
-      }
+      return takeHold(input);
     },
 
     /** Charges `actual` (≤ the hold) and releases the rest. Idempotent; refused after a release. */
