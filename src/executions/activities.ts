@@ -14,7 +14,7 @@ import { refusalsAsFailures } from '../temporal/refusals';
 import { sqlPool } from '../db';
 import { renderPrompt } from './prompt';
 import { costOfRun } from '../tools/pricing';
-import type { RunPlan, TokenUsage } from './contract';
+import type { ModelCallResult, RunPlan } from './contract';
 
 export interface ExecutionActivityDeps {
   config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'MODEL_TIMEOUT' | 'MODEL_MAX_OUTPUT_TOKENS' | 'MAX_PROMPT_CHARS'>;
@@ -58,7 +58,7 @@ export function classifyModelError(err: unknown, timeoutMs: number, elapsedMs: n
  */
 const MODEL_CALL_ROW = `
   SELECT e.user_id, e.tool_id, e.byom, e.reserved_credits, e.model, e.inputs_ciphertext, e.output_ciphertext,
-         e.prompt_tokens, e.completion_tokens,
+         e.prompt_tokens, e.completion_tokens, e.credits_per_1k_input_tokens, e.credits_per_1k_output_tokens,
          t.creator_id, t.prompt_ciphertext, t.deleted_at AS tool_deleted_at,
          k.id AS key_id, k.user_id AS key_user_id, k.key_ciphertext
     FROM executions e
@@ -76,6 +76,8 @@ interface ModelCallRow {
   output_ciphertext: Buffer | null;
   prompt_tokens: number | null;
   completion_tokens: number | null;
+  credits_per_1k_input_tokens: number | null;
+  credits_per_1k_output_tokens: number | null;
   creator_id: string;
   prompt_ciphertext: Buffer | null;
   tool_deleted_at: Date | null;
@@ -94,6 +96,13 @@ const modelCallOf = (r: ModelCallRow) => ({
   outputCiphertext: r.output_ciphertext,
   promptTokens: r.prompt_tokens,
   completionTokens: r.completion_tokens,
+  pricing: {
+    byom: r.byom,
+    reservedCredits: r.reserved_credits,
+    model: r.model,
+    creditsPer1kInputTokens: r.credits_per_1k_input_tokens,
+    creditsPer1kOutputTokens: r.credits_per_1k_output_tokens,
+  },
   tool: { creatorId: r.creator_id, promptCiphertext: r.prompt_ciphertext, deletedAt: r.tool_deleted_at },
   providerKey: r.key_id && r.key_user_id && r.key_ciphertext ? { id: r.key_id, userId: r.key_user_id, keyCiphertext: r.key_ciphertext } : null,
 });
@@ -123,14 +132,18 @@ export function createExecutionActivities({ config, prisma, dataKeys, logger, le
       };
     },
 
-    /** Calls the model and stores the output encrypted. Idempotent: a retry after the output was stored does not call again. */
-    async callModel(executionId: string): Promise<TokenUsage> {
+    /**
+     * Calls the model, stores the output encrypted and answers the usage with what the run owes for
+     * it (priced from the same read). Idempotent: a retry after the output was stored does not call again.
+     */
+    async callModel(executionId: string): Promise<ModelCallResult> {
       const { rows } = await sql.query<ModelCallRow>({ name: 'executions.model-call', text: MODEL_CALL_ROW, values: [executionId] });
       const row = rows[0];
       if (!row) throw permanent('execution_not_found', 'no such execution');
       const execution = modelCallOf(row);
       if (execution.outputCiphertext) {
-        return { promptTokens: execution.promptTokens ?? 0, completionTokens: execution.completionTokens ?? 0 };
+        const usage = { promptTokens: execution.promptTokens ?? 0, completionTokens: execution.completionTokens ?? 0 };
+        return { ...usage, costCredits: costOfRun(execution.pricing, usage) };
       }
       if (!execution.tool.promptCiphertext || execution.tool.deletedAt) throw permanent('tool_deleted', 'the tool was deleted');
       // A run admitted as BYOM calls the provider with that user's key or not at all: never with the platform's.
@@ -179,17 +192,18 @@ export function createExecutionActivities({ config, prisma, dataKeys, logger, le
         logger.info({ executionId }, 'model answered after the run ended; output dropped');
         throw permanent('execution_finished', 'the run ended before the model answered');
       }
-      return usage;
+      return { ...usage, costCredits: costOfRun(execution.pricing, usage) };
     },
 
     /**
      * Charges the run what it cost and releases the rest of its hold: its token usage at the
      * price stored on its record at admission (a BYOM run pays its held platform fee), never
-     * more than the hold. `actual` is what runs scheduled before prices were stored passed in.
+     * more than the hold. The model call answers that cost with the usage; a usage recorded before
+     * it did is priced here. `actual` is what runs scheduled before prices were stored passed in.
      */
-    async captureCredits(input: { executionId: string; usage?: TokenUsage; actual?: number }) {
+    async captureCredits(input: { executionId: string; usage?: ModelCallResult; actual?: number }) {
       return refusalsAsFailures(async () => {
-        let actual = input.actual;
+        let actual = input.actual ?? input.usage?.costCredits;
         if (actual === undefined) {
           const { rows } = await sql.query<{ byom: boolean; reserved_credits: number; credits_per_1k_input_tokens: number | null; credits_per_1k_output_tokens: number | null; model: string }>({
             name: 'executions.price',
@@ -251,10 +265,10 @@ export function createExecutionActivities({ config, prisma, dataKeys, logger, le
 
     /**
      * Settlement of a run whose model answered, one local activity of runToolWorkflowV2: captures
-     * its cost (from the price stored on its record and its usage), releases the rest of the hold
+     * its cost (as the model call priced it, at the price stored on its record), releases the rest of the hold
      * and records it succeeded. Each half is idempotent: a retry captures once.
      */
-    async settleExecution(input: { executionId: string; usage: TokenUsage; held: number }): Promise<{ costCredits: number }> {
+    async settleExecution(input: { executionId: string; usage: ModelCallResult; held: number }): Promise<{ costCredits: number }> {
       const costCredits = input.held > 0 ? (await activities.captureCredits({ executionId: input.executionId, usage: input.usage })).captured : 0;
       await activities.finishExecution({ executionId: input.executionId, status: 'succeeded', costCredits });
       return { costCredits };

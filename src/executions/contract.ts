@@ -31,6 +31,15 @@ export interface TokenUsage {
   completionTokens: number;
 }
 
+/**
+ * What the model call answers: its token usage and what the run owes for it, priced at the price
+ * stored on the run at admission (read with the run, so settlement needs no read of its own).
+ * `costCredits` is absent from the results of calls recorded before it was answered.
+ */
+export interface ModelCallResult extends TokenUsage {
+  costCredits?: number;
+}
+
 /** The answer to "may this run start?": credits held (or BYOM key checked), or why not. */
 export type Admission = { admitted: true } | { admitted: false; code: string; message: string };
 

@@ -3,7 +3,7 @@
 // OpenAI-compatible server, and a real Postgres.
 import { randomUUID } from 'node:crypto';
 import { HttpClient, signedUpClient } from '../helpers/api';
-import { testPrisma } from '../helpers/env';
+import { capturingLogger, testConfig, testPrisma } from '../helpers/env';
 import { PLATFORM_MODEL_KEY } from '../helpers/stack';
 import { useExecutionStack } from '../helpers/lifecycle';
 import { expectLedgerConsistent, fundAccount } from '../helpers/accounts';
@@ -11,6 +11,9 @@ import { createTool } from '../helpers/tools';
 import { waitFor } from '../helpers/wait';
 import { createLedger } from '../../src/credits/ledger';
 import { executionWorkflowId } from '../../src/executions/contract';
+import { createExecutionActivities } from '../../src/executions/activities';
+import { createDataKeys } from '../../src/crypto/data-keys';
+import { Keyring } from '../../src/crypto/keyring';
 
 const prisma = testPrisma();
 const ledger = createLedger(prisma, { reservationTtlMs: 600_000 });
@@ -43,13 +46,14 @@ describe('pricing', () => {
   it('a run is charged at the model price fixed on its record at admission, not at what the price table says when it settles', async () => {
     const tool = await toolFromNewCreator();
     const { client, user } = await fundedUser(100);
-    model.script({ delayMs: 1000 });
+    // The first attempt fails after a second; the retry reads the run's record again and is answered.
+    model.script({ status: 503, delayMs: 1000 }, {});
     const res = await run(client, tool.id, { inputs: { who: 'Ada', language: 'fr' } });
     expect(res.status).toBe(202);
     // Admission stored gpt-4o-mini's price (1 / 4 credits per 1,000 tokens) on the record.
     const admitted = await prisma.execution.findUniqueOrThrow({ where: { id: res.body.id } });
     expect([admitted.creditsPer1kInputTokens, admitted.creditsPer1kOutputTokens]).toEqual([1, 4]);
-    // The price on the record is what counts: raise it while the model is still answering.
+    // The price on the record is what counts: raise it while the first attempt is still waiting.
     await prisma.execution.update({ where: { id: res.body.id }, data: { creditsPer1kInputTokens: 100, creditsPer1kOutputTokens: 200 } });
     const done = await waitFor(async () => {
       const row = await prisma.execution.findUniqueOrThrow({ where: { id: res.body.id } });
@@ -59,6 +63,38 @@ describe('pricing', () => {
     expect([done.promptTokens, done.completionTokens]).toEqual([6, 10]);
     expect(done.costCredits).toBe(3);
     expect(await expectLedgerConsistent(prisma, user.id)).toEqual({ available: 97, reserved: 0 });
+  });
+
+  it('settlement charges what the model call priced, and prices a usage recorded before the call answered a cost (older histories) from the record', async () => {
+    const tool = await toolFromNewCreator();
+    const { user } = await fundedUser(100);
+    const config = testConfig();
+    const activities = createExecutionActivities({
+      config,
+      prisma,
+      ledger,
+      dataKeys: createDataKeys(prisma, Keyring.parse(config.DATA_ENCRYPTION_KEYS), config),
+      logger: capturingLogger().logger,
+    });
+    const heldRun = async () => {
+      const id = randomUUID();
+      await prisma.execution.create({
+        data: { id, userId: user.id, toolId: tool.id, status: 'running', reservedCredits: 20, model: 'gpt-4o-mini', creditsPer1kInputTokens: 100, creditsPer1kOutputTokens: 200, expiresAt: new Date(Date.now() + 86_400_000) },
+      });
+      await ledger.reserve({ accountId: user.id, executionId: id, amount: 20, toolId: tool.id });
+      return id;
+    };
+    const usage = { promptTokens: 6, completionTokens: 10 };
+    // A usage without a cost: priced at the record's 100 / 200 credits per 1,000 tokens → ceil(2.6) = 3.
+    const older = await heldRun();
+    expect(await activities.settleExecution({ executionId: older, usage, held: 20 })).toEqual({ costCredits: 3 });
+    // A usage the model call priced: that cost is captured as it is.
+    const priced = await heldRun();
+    expect(await activities.settleExecution({ executionId: priced, usage: { ...usage, costCredits: 2 }, held: 20 })).toEqual({ costCredits: 2 });
+    expect((await entriesOf(older)).sort()).toEqual([['capture', 0, -3], ['release', 17, -17], ['reservation', -20, 20]]);
+    expect((await entriesOf(priced)).sort()).toEqual([['capture', 0, -2], ['release', 18, -18], ['reservation', -20, 20]]);
+    expect(await prisma.execution.findMany({ where: { id: { in: [older, priced] } }, select: { status: true } })).toEqual([{ status: 'succeeded' }, { status: 'succeeded' }]);
+    expect(await expectLedgerConsistent(prisma, user.id)).toEqual({ available: 95, reserved: 0 });
   });
 
   it('a tool on a model the platform does not price is refused when saved', async () => {
