@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client). One registry per process, passed in, so
 // tests can build several apps without clashing on metric names.
-import type { RequestHandler } from 'express';
+import type { Request } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PrismaClient } from '@prisma/client';
 
@@ -10,8 +10,13 @@ export function createMetricsRegistry(withDefaults = true): Registry {
   return registry;
 }
 
+export interface HttpMetrics {
+  /** One answered request: its method, route template, status and seconds. */
+  observe(req: Request, status: number, seconds: number): void;
+}
+
 /** Counts requests and measures latency by route template (never the raw URL, which may hold ids) and status. */
-export function httpMetrics(registry: Registry): RequestHandler {
+export function httpMetrics(registry: Registry): HttpMetrics {
   const requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests by method, route and status',
@@ -25,15 +30,13 @@ export function httpMetrics(registry: Registry): RequestHandler {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  return (req, res, next) => {
-    const end = duration.startTimer();
-    res.on('finish', () => {
+  return {
+    observe(req, status, seconds) {
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      const labels = { method: req.method, route, status: String(res.statusCode) };
+      const labels = { method: req.method, route, status: String(status) };
       requests.inc(labels);
-      end(labels);
-    });
-    next();
+      duration.observe(labels, seconds);
+    },
   };
 }
 

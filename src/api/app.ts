@@ -1,10 +1,8 @@
 // The Express application: middleware order matters and is all here.
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { requestContext } from '../logger';
 import type { ApiDeps } from './deps';
-import { accessLog } from './access-log';
+import { requestLifecycle } from './request-lifecycle';
 import { authenticate } from './auth';
 import { errorHandler } from './errors';
 import { DomainError } from '../errors';
@@ -51,7 +49,6 @@ import { createExportService } from '../data-export/service';
 import { registerExportRoutes } from '../data-export/routes';
 import { registerExecutionRoutes } from '../executions/routes';
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const CODEC_BODY_LIMIT = '8mb'; // Temporal payloads may be up to a few MB
 
 export function createApp(deps: ApiDeps): Express {
@@ -64,16 +61,9 @@ export function createApp(deps: ApiDeps): Express {
   // If-None-Match), and hashing every body cost CPU on every read (docs/BENCHMARKS.md, "API reads").
   app.set('etag', false);
 
-  // Request id: honour a sane incoming X-Request-Id, else make one; every log line carries it.
-  app.use((req, res, next) => {
-    const incoming = req.header('x-request-id');
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader('X-Request-Id', requestId);
-    requestContext.run({ requestId }, next);
-  });
-  app.use(accessLog(logger));
+  // Request id, access log and HTTP metrics.
+  app.use(requestLifecycle(logger, httpMetrics(deps.metricsRegistry)));
   app.use(helmet());
-  app.use(httpMetrics(deps.metricsRegistry));
   retentionMetrics(deps.metricsRegistry, prisma);
   securityDataCleanupMetrics(deps.metricsRegistry, prisma);
   app.use('/codec', codecCors(config.TEMPORAL_UI_ORIGIN), express.json({ limit: CODEC_BODY_LIMIT }));
