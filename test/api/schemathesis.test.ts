@@ -103,8 +103,12 @@ test('the service keeps every promise of its OpenAPI document under property-bas
   // The server's side of any 5xx: its error log lines (request ids match the answers' details.requestId).
   const serverErrors = stack.api.logLines.filter((line) => /"level":(50|60)/.test(line));
   writeFileSync(outputFile, `${output}\n\nAPI error log lines:\n${serverErrors.join('\n')}\n`);
+  // The failures themselves (operation, request as curl, answer) come first: they sit above the
+  // warnings and the summary, which a report of the last lines alone would cut off.
+  const failures = /={3,} FAILURES ={3,}([\s\S]*?)\n={3,} /.exec(output)?.[1]?.trim().slice(0, 6000);
   const summary = [
-    output.split('\n').slice(-80).join('\n'),
+    ...(failures ? ['Failures:', failures, ''] : []),
+    output.split('\n').slice(-60).join('\n'),
     ...(serverErrors.length ? ['API error log lines:', ...serverErrors.slice(0, 5).map((line) => line.slice(0, 3000))] : []),
     `(the whole output: ${outputFile})`,
   ].join('\n');
