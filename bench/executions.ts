@@ -7,7 +7,7 @@
 //   BENCH_RUNS=100 node --import tsx bench/executions.ts
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
@@ -27,7 +27,7 @@ import { ROOT } from '../scripts/lib/temporal-binaries';
 import { startFakeOpenAI } from '../test/fakes/openai';
 import { benchDatabase, machine, markdownTable, measure, percentile, writeBenchmarkSection, type Sample } from './lib';
 import { bareWorkflow, finishedUpdate, minimalRunWorkflow } from './workflows';
-import { cpuSeconds, postgresCpu, summarizeProfile } from './processes';
+import { cpuSeconds, ownerOf, postgresCpu, profileOwners, summarizeProfile } from './processes';
 import { executionWorkflowId } from '../src/executions/contract';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 120);
@@ -238,13 +238,62 @@ async function main() {
   worker = launch('src/worker.ts', ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
   await runTool(0); // answers once the new worker polls
   const loadStartMs = Date.now() - spawnedAt;
+  // Two windows in the one profile: one run at a time (latency), then 32 at once (throughput).
+  const single = { startedAt: Date.now(), endedAt: 0, runs: Math.min(RUNS, 80) };
+  for (let i = 0; i < single.runs; i += 1) await runTool(0);
+  single.endedAt = Date.now();
   const profiledCpu = cpuSeconds(worker.pid!);
+  const profiledStartedAt = Date.now();
   const profiled = await measure(32, RUNS, runTool);
+  const profiledEndedAt = Date.now();
   const profiledCpuPerRun = ((cpuSeconds(worker.pid!) - profiledCpu) / RUNS) * 1000;
   await stopChild(worker, 30_000);
+  const exitedAt = Date.now();
   children.splice(children.indexOf(worker), 1);
-  const profileFile = readdirSync(profileDir).map((f) => path.join(profileDir, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
-  const frames = profileFile ? summarizeProfile(profileFile, loadStartMs).slice(0, 16).map(([what, pct]) => [what, `${pct.toFixed(1)} %`]) : [['(no profile written)', '']];
+  const profileFiles = readdirSync(profileDir).map((f) => path.join(profileDir, f));
+  // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main thread.
+  const mainProfile = profileFiles.find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+  const frames = mainProfile ? summarizeProfile(mainProfile, loadStartMs).slice(0, 16).map(([what, pct]) => [what, `${pct.toFixed(1)} %`]) : [['(no profile written)', '']];
+  // Every thread's busy time per run by owner, in both windows.
+  const windows = [
+    { name: 'one at a time', runs: single.runs, endsBeforeExitMs: exitedAt - single.endedAt, lengthMs: single.endedAt - single.startedAt },
+    { name: '32 at once', runs: RUNS, endsBeforeExitMs: exitedAt - profiledEndedAt, lengthMs: profiledEndedAt - profiledStartedAt },
+  ];
+  const threads = profileFiles
+    .map((f) => ({ main: f === mainProfile, owners: windows.map((w) => profileOwners(f, w.endsBeforeExitMs, w.lengthMs)) }))
+    .filter((t) => t.owners.some((o, i) => o.busyUs / windows[i]!.runs > 500)); // threads busy at least 0.5 ms per run
+  const ownerGroups = new Map<string, number[]>(); // group → ms per run: [main 1, workflow 1, main 32, workflow 32]
+  const column = (main: boolean, w: number) => w * 2 + (main ? 0 : 1);
+  for (const t of threads) {
+    t.owners.forEach((o, w) => {
+      for (const [group, us] of o.byGroup) {
+        const row = ownerGroups.get(group) ?? [0, 0, 0, 0];
+        row[column(t.main, w)]! += us / 1000 / windows[w]!.runs;
+        ownerGroups.set(group, row);
+      }
+    });
+  }
+  const busyRow = [0, 0, 0, 0];
+  for (const t of threads) t.owners.forEach((o, w) => (busyRow[column(t.main, w)]! += o.busyUs / 1000 / windows[w]!.runs));
+  const byOwner = new Map<string, number[]>();
+  for (const [group, v] of ownerGroups) {
+    const row = byOwner.get(ownerOf(group)) ?? [0, 0, 0, 0];
+    v.forEach((x, i) => (row[i]! += x));
+    byOwner.set(ownerOf(group), row);
+  }
+  const threadColumns = ['main thread, one at a time', 'workflow threads, one at a time', 'main thread, 32 at once', 'workflow threads, 32 at once'];
+  const fixed = (v: number[]) => v.map((x) => x.toFixed(2));
+  const ownersTable = markdownTable(
+    ['owner', ...threadColumns],
+    [...[...byOwner].sort((a, b) => b[1][2]! + b[1][3]! - (a[1][2]! + a[1][3]!)).map(([owner, v]) => [owner, ...fixed(v)]), ['**all busy time**', ...fixed(busyRow).map((x) => `**${x}**`)]],
+  );
+  const groupsTable = markdownTable(
+    ['group', 'owner', ...threadColumns],
+    [...ownerGroups]
+      .sort((a, b) => b[1][2]! + b[1][3]! - (a[1][2]! + a[1][3]!))
+      .filter(([, v]) => v.some((x) => x >= 0.2))
+      .map(([group, v]) => [group, ownerOf(group), ...fixed(v)]),
+  );
 
   // Scale-out (issue 15, item 5): one API and one worker process, then two of each, against the
   // same Temporal server and Postgres; the minimal durable run measured between them.
@@ -344,6 +393,19 @@ Where a worker's main thread spends its busy time under runs (a second worker pr
 0 ms model, ${RUNS} runs at ${rate(profiled).toFixed(1)} runs/s, ${profiledCpuPerRun.toFixed(1)} CPU s per 1,000 runs; self time by package):
 
 ${markdownTable(['package or layer', 'share of busy time'], frames)}
+
+The same worker's threads, ms of CPU per run by who owns the time (self time in the profile of each thread: the main
+thread, which runs the activities, the SDK's Rust core bridge and the Postgres pool, and the workflow threads, where the SDK
+runs workflow code in its V8 sandbox), over ${windows[0]!.runs} runs one at a time and then the ${RUNS} runs at concurrency 32 above.
+"this code" is \`src/\` and the libraries it calls (Postgres driver, Prisma, the model client and its fetch, node:crypto
+for the codec and the data keys) and the evaluation of its workflow modules, which the SDK repeats for every new workflow;
+"the workflow bundle" is the SDK's workflow library and this code's workflow functions, which one profile cannot tell apart:
+
+${ownersTable}
+
+The groups of at least 0.2 ms in one column:
+
+${groupsTable}
 
 Scale-out on this machine (issue 15, item 5): the same runs (0 ms model) through one API and one worker process, then two of
 each (client loop *i* talks to API *i* mod 2; the workers share the task queue), then one of each again, against the same

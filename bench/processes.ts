@@ -28,13 +28,17 @@ export function postgresPids(): number[] {
  */
 export const postgresCpu = () => postgresPids().reduce((sum, pid) => sum + cpuSeconds(pid, { reapedChildren: true }), 0);
 
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
 /** Self time by package (or Node internals), in % of the profile's busy time after `skipMs` (start-up). */
 export function summarizeProfile(file: string, skipMs: number): [string, number][] {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
-    nodes: { id: number; callFrame: { functionName: string; url: string } }[];
-    samples: number[];
-    timeDeltas: number[];
-  };
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const group = (frame: { functionName: string; url: string }) => {
     if (!frame.url) return frame.functionName === '(garbage collector)' ? 'garbage collector' : `native: ${frame.functionName}`;
@@ -63,3 +67,81 @@ export function summarizeProfile(file: string, skipMs: number): [string, number]
   return [...self].map(([k, v]) => [k, (100 * v) / busy] as [string, number]).sort((a, b) => b[1] - a[1]);
 }
 
+
+/** The SDK's promise hook records a stack trace for every promise a workflow makes (its stack-trace query). */
+const STACK_TRACES = "Temporal SDK: a stack trace for every workflow promise (capture, filters, source maps)";
+
+/** The owner a group of `profileOwners` belongs to. */
+export function ownerOf(group: string): 'the Temporal SDK' | 'this code' | 'both: the workflow bundle' | 'Node.js and V8 (for both)' {
+  if (group.startsWith('Temporal SDK')) return 'the Temporal SDK';
+  if (group.startsWith('this code')) return 'this code';
+  if (group.startsWith('workflow bundle')) return 'both: the workflow bundle';
+  return 'Node.js and V8 (for both)';
+}
+
+/**
+ * Who owns the busy time of one thread's profile (a worker's main thread, or a workflow thread of
+ * its V8 sandbox), in µs of self time by group, over a window that ends `endsBeforeExitMs` before
+ * the profile ends (the process's exit) and lasts `lengthMs`. A frame of the workflow bundle counts
+ * as this code's module evaluation when it runs under one of this code's module factories (the
+ * SDK evaluates the workflow modules again for every new workflow), else as the bundle's running
+ * code: the SDK's workflow library and this code's workflow functions together.
+ */
+export function profileOwners(file: string, endsBeforeExitMs: number, lengthMs: number): { busyUs: number; byGroup: Map<string, number> } {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const underOwnModule = (id: number) => {
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      if (/^\.\/src\//.test(nodes.get(cur)!.callFrame.functionName)) return true;
+    }
+    return false;
+  };
+  const group = (id: number) => {
+    const frame = nodes.get(id)!.callFrame;
+    if (!frame.url) {
+      if (frame.functionName === '(garbage collector)') return 'V8: garbage collector';
+      if (frame.functionName === 'runInContext') return 'Temporal SDK: entering the workflow sandbox (vm runInContext)';
+      if (frame.functionName === 'postMessage') return 'Temporal SDK: messages between the main and workflow threads';
+      if (frame.functionName === 'writev') return 'socket writes (Postgres queries, log lines, gRPC)';
+      if (frame.functionName === 'get stack' || frame.functionName.startsWith('RegExp:')) return STACK_TRACES;
+      return `native: ${frame.functionName || '(anonymous)'}`;
+    }
+    if (frame.url.includes('workflow-bundle')) {
+      return underOwnModule(id) ? "this code: its workflow modules' evaluation, once per new workflow" : "workflow bundle: the SDK's workflow library and this code's workflows";
+    }
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url)?.[1];
+    if (pkg?.startsWith('@temporalio/')) return `Temporal SDK: ${pkg}`;
+    if (pkg === 'source-map') return STACK_TRACES;
+    if (pkg === 'rxjs' || pkg === 'protobufjs') return `Temporal SDK's dependencies: ${pkg}`;
+    if (pkg === 'pg' || pkg === 'pg-pool' || pkg === 'pg-protocol') return 'this code: Postgres driver (pg)';
+    if (pkg === 'openai') return 'this code: model client (openai)';
+    if (pkg?.startsWith('@prisma/')) return 'this code: Prisma';
+    if (pkg) return pkg;
+    if (frame.url.startsWith('wasm://')) return 'this code: Prisma (query compiler, WebAssembly)';
+    if (/\/(?:dist\/)?src\//.test(frame.url)) return 'this code: src/';
+    if (frame.url.startsWith('node:internal/deps/undici')) return 'this code: model client (fetch)';
+    if (frame.url.startsWith('node:internal/crypto') || frame.url === 'node:crypto') return 'this code: encryption (node:crypto)';
+    if (frame.url.startsWith('evalmachine') || frame.url === 'node:vm') return 'Temporal SDK: entering the workflow sandbox (vm runInContext)';
+    if (frame.url === 'node:internal/source_map/source_map_cache' || frame.url === 'node:internal/promise_hooks') return STACK_TRACES;
+    if (frame.url.startsWith('node:')) return `Node.js: ${frame.url.slice(5).replace(/^internal\//, '').split('/')[0]}`;
+    return frame.url;
+  };
+  const to = profile.endTime - endsBeforeExitMs * 1000;
+  const from = to - lengthMs * 1000;
+  const byGroup = new Map<string, number>();
+  let busyUs = 0;
+  let t = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    t += dt;
+    if (t < from || t > to) return;
+    const name = nodes.get(id)!.callFrame.functionName;
+    if (name === '(idle)' || name === '(program)') return;
+    const key = group(id);
+    byGroup.set(key, (byGroup.get(key) ?? 0) + dt);
+    busyUs += dt;
+  });
+  return { busyUs, byGroup };
+}
