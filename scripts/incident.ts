@@ -27,16 +27,8 @@ import { loadConfig, type Config } from '../src/config';
 import { Keyring } from '../src/crypto/keyring';
 import { createTemporalClient } from '../src/client';
 import { DomainError } from '../src/errors';
-import {
-  AddAffectedUsers,
-  ConfirmAuthorityReport,
-  Retract,
-  UpdateScope,
-  describeIssues,
-  incidentStatusQuery,
-  incidentWorkflowId,
-  type IncidentStatus,
-} from '../src/incidents/contract';
+import { incidentStatusQuery, incidentWorkflowId, type IncidentStatus } from '../src/incidents/contract';
+import { AddAffectedUsers, ConfirmAuthorityReport, Retract, UpdateScope, describeIssues } from '../src/incidents/inputs';
 import { createIncidentControl } from '../src/incidents/control';
 import { createIncidents, incidentSettings } from '../src/incidents/service';
 import { incidentWorkflow } from '../src/incidents/workflows';

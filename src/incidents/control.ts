@@ -6,19 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '@prisma/client';
 import { DomainError } from '../errors';
-import {
-  AddAffectedUsers,
-  ConfirmAuthorityReport,
-  Retract,
-  UpdateScope,
-  addAffectedUsersSignal,
-  closeIncidentSignal,
-  confirmAuthorityReportSignal,
-  describeIssues,
-  incidentWorkflowId,
-  retractSignal,
-  updateScopeSignal,
-} from './contract';
+import { addAffectedUsersSignal, closeIncidentSignal, confirmAuthorityReportSignal, incidentWorkflowId, retractSignal, updateScopeSignal } from './contract';
+import { AddAffectedUsers, ConfirmAuthorityReport, Retract, UpdateScope, describeIssues } from './inputs';
 import { createIncidents, parseIncidentStart, type IncidentSettings } from './service';
 import { incidentWorkflow } from './workflows';
 import type { z } from 'zod';

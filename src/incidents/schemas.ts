@@ -3,7 +3,7 @@
 // (./contract.ts, the one the workflow applies to a start from the CLI or the
 // Temporal UI), so the three ways in accept exactly the same input.
 import { z, text } from '../zod';
-import { BREACH_TYPES, MAX_USER_IDS, selectorErrors } from './contract';
+import { BREACH_TYPES, MAX_USER_IDS, selectorErrors } from './inputs';
 
 const uuid = () => z.string().uuid();
 const instant = (description: string) =>

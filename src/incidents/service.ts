@@ -8,20 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Prisma, type Incident, type PrismaClient } from '@prisma/client';
 import type { Config } from '../config';
 import { DomainError } from '../errors';
-import {
-  DISCOVERY_SKEW_MS,
-  IncidentStart,
-  describeIssues,
-  incidentWorkflowId,
-  type AffectedSelector,
-  type ConfirmAuthorityReport,
-  type IncidentStatus,
-  type IncidentStep,
-  type RecordedIncident,
-  type ResolveBatch,
-  type StepOutcome,
-  type UpdateScope,
-} from './contract';
+import { DISCOVERY_SKEW_MS, incidentWorkflowId, type AffectedSelector, type ConfirmAuthorityReport, type IncidentStatus, type IncidentStep, type RecordedIncident, type ResolveBatch, type StepOutcome, type UpdateScope } from './contract';
+import { IncidentStart, describeIssues } from './inputs';
 import { DEFAULT_MEASURES, DEFAULT_USER_ACTIONS, likelyConsequences } from './notice';
 import { dropOutOfScope, recordsInvolved, resolveBatch, storedScope, type StoredScope } from './scope';
 

@@ -31,26 +31,31 @@ import type { ZodType } from 'zod';
 import type { Activities } from '../activities';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
 import {
-  AddAffectedUsers,
-  ConfirmAuthorityReport,
   DELIVERY_GIVE_UP_AFTER_DEADLINE_MS,
   DISCOVERY_SKEW_MS,
-  IncidentStart,
-  Retract,
-  UpdateScope,
   addAffectedUsersSignal,
   closeIncidentSignal,
   confirmAuthorityReportSignal,
-  describeIssues,
   incidentIdOf,
   incidentStatusQuery,
   retractSignal,
   updateScopeSignal,
   type IncidentCarry,
   type IncidentOutcome,
+  type IncidentStart,
   type IncidentStatus,
   type PendingSignal,
 } from './contract';
+import type * as Inputs from './inputs';
+
+/**
+ * The input schemas (zod), loaded when an incident workflow first checks an input, not when this
+ * module is: the SDK evaluates every workflow module again for each new workflow of any type, and
+ * zod with these schemas cost each tool run about 1.5 ms of the worker's CPU (docs/BENCHMARKS.md,
+ * "Tool runs"). The module is bundled like any other and is the same code on every replay.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const inputs = (): typeof Inputs => require('./inputs') as typeof Inputs;
 
 // Steps retry until they succeed: the deadline is watched by the escalations, not by giving up.
 const steps = proxyActivities<Activities>({
@@ -65,6 +70,7 @@ const LATE_RETRY_MS = 6 * 3_600_000;
 
 /** The start input, checked: a bad one fails the workflow at once with every problem named. */
 function checkedStart(raw: unknown, first: boolean): IncidentStart {
+  const { IncidentStart, describeIssues } = inputs();
   const parsed = IncidentStart.safeParse(raw);
   if (!parsed.success) {
     const issues = describeIssues(parsed.error);
@@ -91,6 +97,7 @@ export async function incidentWorkflow(raw: unknown, carried?: IncidentCarry): P
   const queued: PendingSignal[] = [...(carried?.signals ?? [])];
   let status: IncidentStatus | null = carried?.status ?? null;
 
+  const { AddAffectedUsers, ConfirmAuthorityReport, Retract, UpdateScope, describeIssues } = inputs();
   /** Signal handlers: check the payload, queue it; the main loop applies it between steps. */
   const accept =
     <T>(schema: ZodType<T>, wrap: (input: T) => PendingSignal, name: string) =>
