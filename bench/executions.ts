@@ -256,31 +256,31 @@ async function main() {
   const frames = mainProfile ? summarizeProfile(mainProfile, loadStartMs).slice(0, 16).map(([what, pct]) => [what, `${pct.toFixed(1)} %`]) : [['(no profile written)', '']];
   // Every thread's busy time per run by owner, in both windows.
   const windows = [
-    { name: 'one at a time', runs: single.runs, endsBeforeExitMs: exitedAt - single.endedAt, lengthMs: single.endedAt - single.startedAt },
-    { name: '32 at once', runs: RUNS, endsBeforeExitMs: exitedAt - profiledEndedAt, lengthMs: profiledEndedAt - profiledStartedAt },
+    { runs: single.runs, endsBeforeExitMs: exitedAt - single.endedAt, lengthMs: single.endedAt - single.startedAt },
+    { runs: RUNS, endsBeforeExitMs: exitedAt - profiledEndedAt, lengthMs: profiledEndedAt - profiledStartedAt },
   ];
   const threads = profileFiles
-    .map((f) => ({ main: f === mainProfile, owners: windows.map((w) => profileOwners(f, w.endsBeforeExitMs, w.lengthMs)) }))
+    .map((f) => ({ main: f === mainProfile, owners: profileOwners(f, windows) }))
     .filter((t) => t.owners.some((o, i) => o.busyUs / windows[i]!.runs > 500)); // threads busy at least 0.5 ms per run
-  const ownerGroups = new Map<string, number[]>(); // group → ms per run: [main 1, workflow 1, main 32, workflow 32]
-  const column = (main: boolean, w: number) => w * 2 + (main ? 0 : 1);
+  // group → ms per run, in the columns [main thread, workflow threads] × [one at a time, 32 at once]
+  const ownerGroups = new Map<string, number[]>();
   for (const t of threads) {
     t.owners.forEach((o, w) => {
       for (const [group, us] of o.byGroup) {
         const row = ownerGroups.get(group) ?? [0, 0, 0, 0];
-        row[column(t.main, w)]! += us / 1000 / windows[w]!.runs;
+        row[w * 2 + (t.main ? 0 : 1)]! += us / 1000 / windows[w]!.runs;
         ownerGroups.set(group, row);
       }
     });
   }
-  const busyRow = [0, 0, 0, 0];
-  for (const t of threads) t.owners.forEach((o, w) => (busyRow[column(t.main, w)]! += o.busyUs / 1000 / windows[w]!.runs));
+  const sum = (rows: Iterable<number[]>) => {
+    const total = [0, 0, 0, 0];
+    for (const row of rows) row.forEach((x, i) => (total[i]! += x));
+    return total;
+  };
   const byOwner = new Map<string, number[]>();
-  for (const [group, v] of ownerGroups) {
-    const row = byOwner.get(ownerOf(group)) ?? [0, 0, 0, 0];
-    v.forEach((x, i) => (row[i]! += x));
-    byOwner.set(ownerOf(group), row);
-  }
+  for (const [group, v] of ownerGroups) byOwner.set(ownerOf(group), sum([byOwner.get(ownerOf(group)) ?? [0, 0, 0, 0], v]));
+  const busyRow = sum(ownerGroups.values());
   const threadColumns = ['main thread, one at a time', 'workflow threads, one at a time', 'main thread, 32 at once', 'workflow threads, 32 at once'];
   const fixed = (v: number[]) => v.map((x) => x.toFixed(2));
   const ownersTable = markdownTable(

@@ -35,12 +35,37 @@ interface CpuProfile {
   startTime: number;
   endTime: number;
 }
+type Frame = CpuProfile['nodes'][number]['callFrame'];
+
+/**
+ * Self time (µs) by group over the samples whose time (µs since the profile's start) `inWindow`
+ * accepts, idle time left out. `group` names the group of a sample's node id.
+ */
+function selfTime(profile: CpuProfile, inWindow: (elapsedUs: number) => boolean, group: (id: number) => string) {
+  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const byGroup = new Map<string, number>();
+  let busyUs = 0;
+  let elapsedUs = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    elapsedUs += dt;
+    if (!inWindow(elapsedUs)) return;
+    const name = frames.get(id)!.functionName;
+    if (name === '(idle)' || name === '(program)') return;
+    const key = group(id);
+    byGroup.set(key, (byGroup.get(key) ?? 0) + dt);
+    busyUs += dt;
+  });
+  return { busyUs, byGroup };
+}
+
+const readProfile = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 
 /** Self time by package (or Node internals), in % of the profile's busy time after `skipMs` (start-up). */
 export function summarizeProfile(file: string, skipMs: number): [string, number][] {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const group = (frame: { functionName: string; url: string }) => {
+  const profile = readProfile(file);
+  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const group = (frame: Frame) => {
     if (!frame.url) return frame.functionName === '(garbage collector)' ? 'garbage collector' : `native: ${frame.functionName}`;
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url);
     if (pkg) return pkg[1]!;
@@ -51,25 +76,12 @@ export function summarizeProfile(file: string, skipMs: number): [string, number]
     if (frame.url.startsWith('node:')) return `node: ${frame.url.slice(5).replace(/^internal\//, '').split('/')[0]}`;
     return frame.url;
   };
-  const self = new Map<string, number>();
-  let busy = 0;
-  let elapsedUs = 0;
-  profile.samples.forEach((id, i) => {
-    elapsedUs += profile.timeDeltas[i] ?? 0;
-    if (elapsedUs < skipMs * 1000) return;
-    const frame = nodes.get(id)!.callFrame;
-    if (frame.functionName === '(idle)' || frame.functionName === '(program)') return;
-    const key = group(frame);
-    const dt = profile.timeDeltas[i] ?? 0;
-    self.set(key, (self.get(key) ?? 0) + dt);
-    busy += dt;
-  });
-  return [...self].map(([k, v]) => [k, (100 * v) / busy] as [string, number]).sort((a, b) => b[1] - a[1]);
+  const { busyUs, byGroup } = selfTime(profile, (elapsedUs) => elapsedUs >= skipMs * 1000, (id) => group(frames.get(id)!));
+  return [...byGroup].map(([k, v]) => [k, (100 * v) / busyUs] as [string, number]).sort((a, b) => b[1] - a[1]);
 }
 
-
 /** The SDK's promise hook records a stack trace for every promise a workflow makes (its stack-trace query). */
-const STACK_TRACES = "Temporal SDK: a stack trace for every workflow promise (capture, filters, source maps)";
+const STACK_TRACES = 'Temporal SDK: a stack trace for every workflow promise (capture, filters, source maps)';
 
 /** The owner a group of `profileOwners` belongs to. */
 export function ownerOf(group: string): 'the Temporal SDK' | 'this code' | 'both: the workflow bundle' | 'Node.js and V8 (for both)' {
@@ -81,14 +93,14 @@ export function ownerOf(group: string): 'the Temporal SDK' | 'this code' | 'both
 
 /**
  * Who owns the busy time of one thread's profile (a worker's main thread, or a workflow thread of
- * its V8 sandbox), in µs of self time by group, over a window that ends `endsBeforeExitMs` before
- * the profile ends (the process's exit) and lasts `lengthMs`. A frame of the workflow bundle counts
- * as this code's module evaluation when it runs under one of this code's module factories (the
- * SDK evaluates the workflow modules again for every new workflow), else as the bundle's running
- * code: the SDK's workflow library and this code's workflow functions together.
+ * its V8 sandbox): µs of self time by group, for each window, a window ending `endsBeforeExitMs`
+ * before the profile ends (the process's exit) and lasting `lengthMs`. A frame of the workflow
+ * bundle counts as this code's module evaluation when it runs under one of this code's module
+ * factories (the SDK evaluates the workflow modules again for every new workflow), else as the
+ * bundle's running code: the SDK's workflow library and this code's workflow functions together.
  */
-export function profileOwners(file: string, endsBeforeExitMs: number, lengthMs: number): { busyUs: number; byGroup: Map<string, number> } {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+export function profileOwners(file: string, windows: { endsBeforeExitMs: number; lengthMs: number }[]): { busyUs: number; byGroup: Map<string, number> }[] {
+  const profile = readProfile(file);
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -128,20 +140,10 @@ export function profileOwners(file: string, endsBeforeExitMs: number, lengthMs: 
     if (frame.url.startsWith('node:')) return `Node.js: ${frame.url.slice(5).replace(/^internal\//, '').split('/')[0]}`;
     return frame.url;
   };
-  const to = profile.endTime - endsBeforeExitMs * 1000;
-  const from = to - lengthMs * 1000;
-  const byGroup = new Map<string, number>();
-  let busyUs = 0;
-  let t = profile.startTime;
-  profile.samples.forEach((id, i) => {
-    const dt = profile.timeDeltas[i] ?? 0;
-    t += dt;
-    if (t < from || t > to) return;
-    const name = nodes.get(id)!.callFrame.functionName;
-    if (name === '(idle)' || name === '(program)') return;
-    const key = group(id);
-    byGroup.set(key, (byGroup.get(key) ?? 0) + dt);
-    busyUs += dt;
+  const durationUs = profile.endTime - profile.startTime;
+  return windows.map(({ endsBeforeExitMs, lengthMs }) => {
+    const to = durationUs - endsBeforeExitMs * 1000;
+    const from = to - lengthMs * 1000;
+    return selfTime(profile, (elapsedUs) => elapsedUs >= from && elapsedUs <= to, group);
   });
-  return { busyUs, byGroup };
 }

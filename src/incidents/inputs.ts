@@ -60,7 +60,6 @@ export const IncidentStart = z
   .strict();
 export type IncidentStart = z.infer<typeof IncidentStart>;
 
-
 /** The issues of an input, one line each ("discoveredAt: Required"), for a 400 or a workflow failure. */
 export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
   return error.issues.map((i) => ({ path: i.path.join('.') || '(input)', message: i.message }));

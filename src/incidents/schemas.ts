@@ -1,6 +1,6 @@
 // The incident routes' bodies and answers, as the OpenAPI document states them.
 // The service checks every body again with the saga's own schema
-// (./contract.ts, the one the workflow applies to a start from the CLI or the
+// (./inputs.ts, the one the workflow applies to a start from the CLI or the
 // Temporal UI), so the three ways in accept exactly the same input.
 import { z, text } from '../zod';
 import { BREACH_TYPES, MAX_USER_IDS, selectorErrors } from './inputs';
