@@ -4,7 +4,8 @@
 // bare Express 5 process answers the same paths with the same JSON (no middleware, no
 // database): the ceiling. autocannon drives each at 32 connections. For every row: the
 // rate, latency, and CPU seconds per 1,000 requests of each process (API or baseline,
-// Postgres's backends, the load generator). Then the layers: what the same token look-up
+// Postgres's backends, the load generator). Then `GET /v1/credits` decomposed against a third
+// process, bare Express with only the API's balance statement over plain pg. Then the layers: what the same token look-up
 // costs through Prisma and through plain pg, and a CPU profile of the API under the
 // authenticated read, summarized by package.
 //   BENCH_READS_SECONDS=10 node --import tsx bench/reads.ts
@@ -21,6 +22,7 @@ import { freePort, stopChild, waitForPort } from '../scripts/lib/dev-services';
 import { ROOT } from '../scripts/lib/temporal-binaries';
 import { benchDatabase, machine, markdownTable, writeBenchmarkSection } from './lib';
 import { LAYERS } from './reads-layers';
+import { BALANCE_STATEMENT } from '../src/credits/ledger';
 import { cpuSeconds, postgresCpu, summarizeProfile } from './processes';
 
 const SECONDS = Number(process.env.BENCH_READS_SECONDS ?? 10);
@@ -146,6 +148,54 @@ async function main() {
       ratios.push([`\`GET ${route}\``, `${(ours.rps / ceiling.rps).toFixed(2)}×`, `${(ours.cpuPer1000.server / ceiling.cpuPer1000.server).toFixed(1)}×`]);
     }
 
+    // The balance read, decomposed: between bare Express (no database) and the API sits Express
+    // with nothing but the API's own balance statement over plain pg (pool of 10, the user's id
+    // fixed), answering the same JSON. It shows what one Postgres round trip costs every request
+    // on this machine, before any of the API's own work. Three rounds, the order turned each round,
+    // so a drift of the machine's speed within the run shows as the spread of the ratios.
+    const decomposed: (string | number)[][] = [];
+    {
+      const userId = bodies['/v1/me'].id as string;
+      const pgPort = await freePort();
+      const pgScript = `const express = require('express'); const pg = require('pg'); const app = express();
+        const pool = new pg.Pool({ connectionString: ${JSON.stringify(db.url)}, max: 10 });
+        app.get('/v1/credits', async (req, res) => {
+          const { rows: [row] } = await pool.query({ ...${JSON.stringify(BALANCE_STATEMENT)}, values: [${JSON.stringify(userId)}] });
+          res.json({ available: row?.available ?? 0, reserved: row?.reserved ?? 0, underReview: row?.under_review ?? false });
+        });
+        app.listen(${pgPort});`;
+      const barePg = await startNode(['-e', pgScript], {}, pgPort);
+      children.push(barePg);
+      const answer = await json(`http://127.0.0.1:${pgPort}/v1/credits`);
+      if (JSON.stringify(answer) !== JSON.stringify(bodies['/v1/credits'])) throw new Error(`bare Express + pg answers ${JSON.stringify(answer)}, the API ${JSON.stringify(bodies['/v1/credits'])}`);
+      const servers = [
+        ['bare Express', `http://127.0.0.1:${barePort}/v1/credits`, bare],
+        ['bare Express + pg', `http://127.0.0.1:${pgPort}/v1/credits`, barePg],
+        ['Sotally', `${base}/v1/credits`, api],
+      ] as const;
+      for (let round = 0; round < 3; round += 1) {
+        const rps: Record<string, number> = {};
+        const cpu: Record<string, number> = {};
+        for (let i = 0; i < servers.length; i += 1) {
+          const [who, url, child] = servers[(i + round) % servers.length]!;
+          const r = await load([url], [child], bearer);
+          rps[who] = r.rps;
+          cpu[who] = r.cpuPer1000.server;
+        }
+        const bareRps = rps['bare Express']!;
+        decomposed.push([
+          round + 1,
+          `${Math.round(bareRps).toLocaleString('en')} (${cpu['bare Express']!.toFixed(2)})`,
+          `${Math.round(rps['bare Express + pg']!).toLocaleString('en')} (${cpu['bare Express + pg']!.toFixed(2)})`,
+          `${Math.round(rps.Sotally!).toLocaleString('en')} (${cpu.Sotally!.toFixed(2)})`,
+          `${(rps['bare Express + pg']! / bareRps).toFixed(2)}×`,
+          `${(rps.Sotally! / bareRps).toFixed(2)}×`,
+        ]);
+      }
+      await stopChild(barePg);
+      children.splice(children.indexOf(barePg), 1);
+    }
+
     // Scale-out (issue 15, item 5): two API processes, and two bare Express processes, each pair
     // sharing the same 32 connections (16 each), side by side in the same run.
     const scaleRows: (string | number)[][] = [];
@@ -219,6 +269,12 @@ CPU is seconds per 1,000 requests, from /proc, for the server process, all of Po
 ${markdownTable(['route', 'server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx or errors', 'server CPU s/1k', 'Postgres CPU s/1k', 'load gen CPU s/1k'], rows)}
 
 ${markdownTable(['route', 'Sotally ÷ bare Express, req/s', 'server CPU per request, Sotally ÷ bare'], ratios)}
+
+\`GET /v1/credits\` (Bearer) decomposed: bare Express; Express with only the API's balance statement over plain pg, the
+same JSON ("bare Express + pg": one Postgres round trip per request and nothing else); the API. Three rounds of ${SECONDS} s
+each, the order turned every round. req/s, with the server's CPU s/1k in brackets:
+
+${markdownTable(['round', 'bare Express', 'bare Express + pg', 'Sotally', 'bare Express + pg ÷ bare', 'Sotally ÷ bare'], decomposed)}
 
 Two processes of each on the same machine (issue 15, item 5): two API processes against the same Postgres, and two bare
 Express processes, each pair taking the same ${CONNECTIONS} connections (${CONNECTIONS / 2} each, at once):

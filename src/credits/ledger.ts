@@ -13,6 +13,12 @@ import { claimIdempotencyKey } from '../idempotency';
 
 type Tx = Prisma.TransactionClient;
 
+/** The balance read, by user id (also the "bare Express + pg" reference of bench/reads.ts). */
+export const BALANCE_STATEMENT = {
+  name: 'ledger-balance',
+  text: 'SELECT available, reserved, fraud_flagged_at IS NOT NULL AS under_review FROM credit_accounts WHERE user_id = $1',
+};
+
 export interface Reservation {
   executionId: string;
   accountId: string;
@@ -362,11 +368,7 @@ export function createLedger(prisma: PrismaClient, options: LedgerOptions) {
     async balance(accountId: string) {
       // Read by every balance check a client polls: a prepared statement, past Prisma's query
       // compiler (docs/BENCHMARKS.md, "API reads").
-      const { rows } = await sqlPool(prisma).query<{ available: number; reserved: number; under_review: boolean }>({
-        name: 'ledger-balance',
-        text: 'SELECT available, reserved, fraud_flagged_at IS NOT NULL AS under_review FROM credit_accounts WHERE user_id = $1',
-        values: [accountId],
-      });
+      const { rows } = await sqlPool(prisma).query<{ available: number; reserved: number; under_review: boolean }>({ ...BALANCE_STATEMENT, values: [accountId] });
       const account = rows[0];
       return { available: account?.available ?? 0, reserved: account?.reserved ?? 0, underReview: account?.under_review ?? false };
     },
