@@ -4,10 +4,10 @@
 // bare Express 5 process answers the same paths with the same JSON (no middleware, no
 // database): the ceiling. autocannon drives each at 32 connections. For every row: the
 // rate, latency, and CPU seconds per 1,000 requests of each process (API or baseline,
-// Postgres's backends, the load generator). Then `GET /v1/credits` decomposed against a third
-// process, bare Express with only the API's balance statement over plain pg. Then the layers: what the same token look-up
-// costs through Prisma and through plain pg, and a CPU profile of the API under the
-// authenticated read, summarized by package.
+// Postgres's backends, the load generator). Then `GET /v1/credits` decomposed against a
+// third process, bare Express with only the API's balance statement over plain pg. Then the
+// layers: what the same token look-up costs through Prisma and through plain pg, and a CPU
+// profile of the API under the authenticated read, summarized by package.
 //   BENCH_READS_SECONDS=10 node --import tsx bench/reads.ts
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -168,29 +168,22 @@ async function main() {
       children.push(barePg);
       const answer = await json(`http://127.0.0.1:${pgPort}/v1/credits`);
       if (JSON.stringify(answer) !== JSON.stringify(bodies['/v1/credits'])) throw new Error(`bare Express + pg answers ${JSON.stringify(answer)}, the API ${JSON.stringify(bodies['/v1/credits'])}`);
+      // In the table's order: the ceiling, Express + pg, the API.
       const servers = [
         ['bare Express', `http://127.0.0.1:${barePort}/v1/credits`, bare],
         ['bare Express + pg', `http://127.0.0.1:${pgPort}/v1/credits`, barePg],
         ['Sotally', `${base}/v1/credits`, api],
       ] as const;
       for (let round = 0; round < 3; round += 1) {
-        const rps: Record<string, number> = {};
-        const cpu: Record<string, number> = {};
+        const measured: Load[] = [];
         for (let i = 0; i < servers.length; i += 1) {
-          const [who, url, child] = servers[(i + round) % servers.length]!;
-          const r = await load([url], [child], bearer);
-          rps[who] = r.rps;
-          cpu[who] = r.cpuPer1000.server;
+          const at = (i + round) % servers.length;
+          const [, url, child] = servers[at]!;
+          measured[at] = await load([url], [child], bearer);
         }
-        const bareRps = rps['bare Express']!;
-        decomposed.push([
-          round + 1,
-          `${Math.round(bareRps).toLocaleString('en')} (${cpu['bare Express']!.toFixed(2)})`,
-          `${Math.round(rps['bare Express + pg']!).toLocaleString('en')} (${cpu['bare Express + pg']!.toFixed(2)})`,
-          `${Math.round(rps.Sotally!).toLocaleString('en')} (${cpu.Sotally!.toFixed(2)})`,
-          `${(rps['bare Express + pg']! / bareRps).toFixed(2)}×`,
-          `${(rps.Sotally! / bareRps).toFixed(2)}×`,
-        ]);
+        const [ceiling, withPg, ours] = measured as [Load, Load, Load];
+        const cell = (r: Load) => `${Math.round(r.rps).toLocaleString('en')} (${r.cpuPer1000.server.toFixed(2)})`;
+        decomposed.push([round + 1, cell(ceiling), cell(withPg), cell(ours), `${(withPg.rps / ceiling.rps).toFixed(2)}×`, `${(ours.rps / ceiling.rps).toFixed(2)}×`]);
       }
       await stopChild(barePg);
       children.splice(children.indexOf(barePg), 1);
